@@ -1,0 +1,1 @@
+"""Fupin (扶贫): the targeted poverty alleviation information system."""

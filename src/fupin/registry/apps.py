@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegistryConfig(AppConfig):
+    name = "fupin.registry"
+    label = "registry"
+    verbose_name = _("建档立卡")
+
+    def ready(self) -> None:
+        from fupin.areas.models import Area, VillageYear
+        from fupin.core.tracking import track
+
+        from .models import Household, Income, LivingConditions, Member, StatusChange
+
+        for model in (Area, VillageYear, Household, Member, Income, LivingConditions, StatusChange):
+            track(model)

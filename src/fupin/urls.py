@@ -1,0 +1,15 @@
+from django.conf.urls.i18n import i18n_patterns  # noqa: F401  (language is chosen by cookie, not URL)
+from django.contrib import admin
+from django.urls import include, path
+
+from fupin.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("fupin.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("households/", include("fupin.registry.urls")),
+    path("villages/", include("fupin.areas.urls")),
+    path("api/v1/", include("fupin.api_urls")),
+    path("admin/", admin.site.urls),
+]
