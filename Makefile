@@ -27,7 +27,7 @@ system-deps:
 	fi
 
 messages: install system-deps
-	cd src/fupin && ../../$(BIN)/fupin compilemessages -v0
+	cd src/fupin && ../../$(BIN)/fupin compilemessages -v0 --ignore "static/*"
 
 demo: install system-deps messages
 	$(BIN)/fupin migrate -v0

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop as _
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class CodeList:
 
     @property
     def choices(self) -> list[tuple[str, object]]:
-        return [(code, _(label)) for code, label in self.items]
+        return [(code, gettext_lazy(label)) for code, label in self.items]
 
     @property
     def codes(self) -> list[str]:
@@ -45,59 +46,59 @@ class CodeList:
 
 HOUSEHOLD_ATTRIBUTE = CodeList(
     "贫困户属性",
-    (("general", "一般贫困户"), ("dibao", "低保贫困户"), ("tekun", "特困供养贫困户")),
+    (("general", _("一般贫困户")), ("dibao", _("低保贫困户")), ("tekun", _("特困供养贫困户"))),
     aliases={"低保户": "dibao", "五保户": "tekun", "五保贫困户": "tekun"},
 )
 
 POVERTY_CAUSE = CodeList(
     "致贫原因",
     (
-        ("illness", "因病"),
-        ("disability", "因残"),
-        ("schooling", "因学"),
-        ("disaster", "因灾"),
-        ("marriage", "因婚"),
-        ("land", "缺土地"),
-        ("water", "缺水"),
-        ("skills", "缺技术"),
-        ("labour", "缺劳力"),
-        ("capital", "缺资金"),
-        ("transport", "交通条件落后"),
-        ("motivation", "自身发展动力不足"),
-        ("other", "其他"),
+        ("illness", _("因病")),
+        ("disability", _("因残")),
+        ("schooling", _("因学")),
+        ("disaster", _("因灾")),
+        ("marriage", _("因婚")),
+        ("land", _("缺土地")),
+        ("water", _("缺水")),
+        ("skills", _("缺技术")),
+        ("labour", _("缺劳力")),
+        ("capital", _("缺资金")),
+        ("transport", _("交通条件落后")),
+        ("motivation", _("自身发展动力不足")),
+        ("other", _("其他")),
     ),
     aliases={"缺劳动力": "labour", "交通不便": "transport"},
 )
 
 HOUSEHOLD_STATUS = CodeList(
     "户状态",
-    (("registered", "在册"), ("exited", "已脱贫"), ("returned", "返贫"), ("removed", "已销号")),
+    (("registered", _("在册")), ("exited", _("已脱贫")), ("returned", _("返贫")), ("removed", _("已销号"))),
 )
 
 RELATION = CodeList(
     "与户主关系",
     (
-        ("head", "户主"),
-        ("spouse", "配偶"),
-        ("son", "之子"),
-        ("daughter", "之女"),
-        ("daughter_in_law", "之儿媳"),
-        ("son_in_law", "之女婿"),
-        ("grandson", "之孙子"),
-        ("granddaughter", "之孙女"),
-        ("daughters_son", "之外孙子"),
-        ("daughters_daughter", "之外孙女"),
-        ("father", "之父"),
-        ("mother", "之母"),
-        ("wifes_father", "之岳父"),
-        ("wifes_mother", "之岳母"),
-        ("husbands_father", "之公公"),
-        ("husbands_mother", "之婆婆"),
-        ("grandfather", "之祖父"),
-        ("grandmother", "之祖母"),
-        ("maternal_grandfather", "之外祖父"),
-        ("maternal_grandmother", "之外祖母"),
-        ("other", "其他"),
+        ("head", _("户主")),
+        ("spouse", _("配偶")),
+        ("son", _("之子")),
+        ("daughter", _("之女")),
+        ("daughter_in_law", _("之儿媳")),
+        ("son_in_law", _("之女婿")),
+        ("grandson", _("之孙子")),
+        ("granddaughter", _("之孙女")),
+        ("daughters_son", _("之外孙子")),
+        ("daughters_daughter", _("之外孙女")),
+        ("father", _("之父")),
+        ("mother", _("之母")),
+        ("wifes_father", _("之岳父")),
+        ("wifes_mother", _("之岳母")),
+        ("husbands_father", _("之公公")),
+        ("husbands_mother", _("之婆婆")),
+        ("grandfather", _("之祖父")),
+        ("grandmother", _("之祖母")),
+        ("maternal_grandfather", _("之外祖父")),
+        ("maternal_grandmother", _("之外祖母")),
+        ("other", _("其他")),
     ),
     aliases={"本人": "head"},
 )
@@ -105,125 +106,182 @@ RELATION = CodeList(
 EDUCATION = CodeList(
     "文化程度",
     (
-        ("illiterate", "文盲或半文盲"),
-        ("primary", "小学"),
-        ("junior", "初中"),
-        ("senior", "高中"),
-        ("college", "大专及以上"),
-        ("preschool_child", "学龄前儿童"),
+        ("illiterate", _("文盲或半文盲")),
+        ("primary", _("小学")),
+        ("junior", _("初中")),
+        ("senior", _("高中")),
+        ("college", _("大专及以上")),
+        ("preschool_child", _("学龄前儿童")),
     ),
 )
 
 SCHOOL_STATUS = CodeList(
     "在校生情况",
     (
-        ("none", "非在校生"),
-        ("preschool", "学前教育"),
-        ("primary", "小学"),
-        ("junior", "初中"),
-        ("senior", "高中"),
-        ("secondary_vocational", "中职"),
-        ("higher_vocational", "高职"),
-        ("college", "大专"),
-        ("university", "本科及以上"),
+        ("none", _("非在校生")),
+        ("preschool", _("学前教育")),
+        ("primary", _("小学")),
+        ("junior", _("初中")),
+        ("senior", _("高中")),
+        ("secondary_vocational", _("中职")),
+        ("higher_vocational", _("高职")),
+        ("college", _("大专")),
+        ("university", _("本科及以上")),
     ),
 )
 
 HEALTH = CodeList(
     "健康状况",
-    (("healthy", "健康"), ("chronic", "长期慢性病"), ("serious", "大病"), ("disabled", "残疾")),
+    (("healthy", _("健康")), ("chronic", _("长期慢性病")), ("serious", _("大病")), ("disabled", _("残疾"))),
 )
 
 LABOUR = CodeList(
     "劳动能力",
-    (("ordinary", "普通劳动力"), ("skilled", "技能劳动力"), ("lost", "丧失劳动力"), ("none", "无劳动力")),
+    (
+        ("ordinary", _("普通劳动力")),
+        ("skilled", _("技能劳动力")),
+        ("lost", _("丧失劳动力")),
+        ("none", _("无劳动力")),
+    ),
 )
 LABOUR_CAPABLE = frozenset({"ordinary", "skilled"})
 
 MIGRANT_WORK = CodeList(
     "务工状况",
     (
-        ("in_town", "乡镇内务工"),
-        ("in_county", "乡镇外县内务工"),
-        ("in_province", "县外省内务工"),
-        ("out_of_province", "省外务工"),
-        ("other", "其他"),
+        ("in_town", _("乡镇内务工")),
+        ("in_county", _("乡镇外县内务工")),
+        ("in_province", _("县外省内务工")),
+        ("out_of_province", _("省外务工")),
+        ("other", _("其他")),
     ),
 )
 
 # GB 3304 names of China's nationalities; the code is the two-digit GB 3304 number.
 ETHNICITY = CodeList(
     "民族",
-    tuple(
-        (f"{i:02d}", name)
-        for i, name in enumerate(
-            (
-                "汉族 蒙古族 回族 藏族 维吾尔族 苗族 彝族 壮族 布依族 朝鲜族 满族 侗族 瑶族 白族 土家族 哈尼族 "
-                "哈萨克族 傣族 黎族 傈僳族 佤族 畲族 高山族 拉祜族 水族 东乡族 纳西族 景颇族 柯尔克孜族 土族 "
-                "达斡尔族 仫佬族 羌族 布朗族 撒拉族 毛南族 仡佬族 锡伯族 阿昌族 普米族 塔吉克族 怒族 乌孜别克族 "
-                "俄罗斯族 鄂温克族 德昂族 保安族 裕固族 京族 塔塔尔族 独龙族 鄂伦春族 赫哲族 门巴族 珞巴族 基诺族"
-            ).split(),
-            start=1,
-        )
+    (
+        ("01", _("汉族")),
+        ("02", _("蒙古族")),
+        ("03", _("回族")),
+        ("04", _("藏族")),
+        ("05", _("维吾尔族")),
+        ("06", _("苗族")),
+        ("07", _("彝族")),
+        ("08", _("壮族")),
+        ("09", _("布依族")),
+        ("10", _("朝鲜族")),
+        ("11", _("满族")),
+        ("12", _("侗族")),
+        ("13", _("瑶族")),
+        ("14", _("白族")),
+        ("15", _("土家族")),
+        ("16", _("哈尼族")),
+        ("17", _("哈萨克族")),
+        ("18", _("傣族")),
+        ("19", _("黎族")),
+        ("20", _("傈僳族")),
+        ("21", _("佤族")),
+        ("22", _("畲族")),
+        ("23", _("高山族")),
+        ("24", _("拉祜族")),
+        ("25", _("水族")),
+        ("26", _("东乡族")),
+        ("27", _("纳西族")),
+        ("28", _("景颇族")),
+        ("29", _("柯尔克孜族")),
+        ("30", _("土族")),
+        ("31", _("达斡尔族")),
+        ("32", _("仫佬族")),
+        ("33", _("羌族")),
+        ("34", _("布朗族")),
+        ("35", _("撒拉族")),
+        ("36", _("毛南族")),
+        ("37", _("仡佬族")),
+        ("38", _("锡伯族")),
+        ("39", _("阿昌族")),
+        ("40", _("普米族")),
+        ("41", _("塔吉克族")),
+        ("42", _("怒族")),
+        ("43", _("乌孜别克族")),
+        ("44", _("俄罗斯族")),
+        ("45", _("鄂温克族")),
+        ("46", _("德昂族")),
+        ("47", _("保安族")),
+        ("48", _("裕固族")),
+        ("49", _("京族")),
+        ("50", _("塔塔尔族")),
+        ("51", _("独龙族")),
+        ("52", _("鄂伦春族")),
+        ("53", _("赫哲族")),
+        ("54", _("门巴族")),
+        ("55", _("珞巴族")),
+        ("56", _("基诺族")),
     ),
     aliases={"汉": "01"},
 )
 
-SEX = CodeList("性别", (("M", "男"), ("F", "女")))
+SEX = CodeList("性别", (("M", _("男")), ("F", _("女"))))
 
 AREA_LEVEL = CodeList(
     "区划级别",
     (
-        ("province", "省"),
-        ("city", "市"),
-        ("county", "县"),
-        ("town", "镇"),
-        ("village", "村"),
-        ("group", "村民小组"),
+        ("province", _("省")),
+        ("city", _("市")),
+        ("county", _("县")),
+        ("town", _("镇")),
+        ("village", _("村")),
+        ("group", _("村民小组")),
     ),
 )
 
 HOUSE_STRUCTURE = CodeList(
     "房屋主要结构",
     (
-        ("concrete", "钢筋混凝土"),
-        ("brick_concrete", "砖混"),
-        ("brick_wood", "砖瓦砖木"),
-        ("earth", "竹草土坯"),
-        ("other", "其他"),
+        ("concrete", _("钢筋混凝土")),
+        ("brick_concrete", _("砖混")),
+        ("brick_wood", _("砖瓦砖木")),
+        ("earth", _("竹草土坯")),
+        ("other", _("其他")),
     ),
 )
 
 DRINKING_WATER = CodeList(
     "饮水情况",
     (
-        ("tap", "经过净化处理的自来水"),
-        ("protected_well", "受保护的井水和泉水"),
-        ("unprotected_well", "不受保护的井水和泉水"),
-        ("river", "江河湖泊水"),
-        ("rain", "收集雨水"),
-        ("bottled", "桶装水"),
-        ("other", "其他"),
+        ("tap", _("经过净化处理的自来水")),
+        ("protected_well", _("受保护的井水和泉水")),
+        ("unprotected_well", _("不受保护的井水和泉水")),
+        ("river", _("江河湖泊水")),
+        ("rain", _("收集雨水")),
+        ("bottled", _("桶装水")),
+        ("other", _("其他")),
     ),
 )
 
 ROAD_TYPE = CodeList(
     "入户路类型",
-    (("none", "无路"), ("dirt", "毛路"), ("gravel", "砂石"), ("cement", "水泥"), ("asphalt", "沥青")),
+    (
+        ("none", _("无路")),
+        ("dirt", _("毛路")),
+        ("gravel", _("砂石")),
+        ("cement", _("水泥")),
+        ("asphalt", _("沥青")),
+    ),
 )
 
 FUEL = CodeList(
     "燃料类型",
     (
-        ("firewood", "柴草"),
-        ("coal", "煤炭"),
-        ("lpg", "液化石油气"),
-        ("gas", "管道煤气/天然气"),
-        ("electric", "电"),
-        ("oil", "燃料用油"),
-        ("biogas", "沼气"),
-        ("other", "其他"),
-        ("no_cooking", "无炊用行为"),
+        ("firewood", _("柴草")),
+        ("coal", _("煤炭")),
+        ("lpg", _("液化石油气")),
+        ("gas", _("管道煤气/天然气")),
+        ("electric", _("电")),
+        ("oil", _("燃料用油")),
+        ("biogas", _("沼气")),
+        ("other", _("其他")),
+        ("no_cooking", _("无炊用行为")),
     ),
 )
 
