@@ -45,7 +45,7 @@ test: install system-deps messages lint
 	$(BIN)/pytest
 
 bench: install system-deps messages
-	$(BIN)/python bench/run.py
+	DJANGO_SETTINGS_MODULE=fupin.settings $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) staticfiles fupin.sqlite3*
