@@ -6,3 +6,10 @@ class AssistanceConfig(AppConfig):
     name = "fupin.assistance"
     label = "assistance"
     verbose_name = _("帮扶")
+
+    def ready(self) -> None:
+        from fupin.core.tracking import track
+
+        from .models import HelperAssignment
+
+        track(HelperAssignment)
