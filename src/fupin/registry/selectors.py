@@ -16,7 +16,7 @@ def households_for(*, user: User) -> QuerySet[Household]:
     """The households `user` may read: by area, or by assignment for a helper cadre."""
     if not user.is_authenticated or not user.reads_households:
         return Household.objects.none()
-    queryset = in_area(Household.objects.all(), user, "village_id")
+    queryset = in_area(Household.objects.all(), user, "village__code")
     if user.role == Role.HELPER and not user.is_admin:
         queryset = queryset.filter(assignments__helper=user, assignments__end_date__isnull=True).distinct()
     return queryset
@@ -51,7 +51,7 @@ def household_list(
     """The filtered household list with head name and size annotated (no per-row queries)."""
     queryset = households_for(user=user)
     if village:
-        queryset = queryset.filter(village_id__startswith=village)
+        queryset = queryset.filter(village__code__startswith=village)
     if status:
         queryset = queryset.filter(status=status)
     if attribute:
