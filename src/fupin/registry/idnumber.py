@@ -8,6 +8,7 @@ the new code whatever the birth year, so stdnum's birth-year test of the area is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from stdnum import numdb
@@ -38,6 +39,8 @@ def normalise(raw: object) -> str:
     return str(raw or "").strip().replace(" ", "").upper()
 
 
+# Cached: the numdb lookup costs ~70 µs and an import checks a million numbers from a few hundred areas.
+@functools.lru_cache(maxsize=8192)
 def _known_area(code: str) -> bool:
     parts = _LOCATIONS.info(code)
     return any("county" in info for _part, info in parts)

@@ -76,6 +76,14 @@ INCOME_LABELS = {
     "transfer_income": "转移性收入",
     "transfer_cost": "转移性支出",
 }
+# Sheet 村 of the workbook: a village and its facts for one year (areas.Area + areas.VillageYear).
+VILLAGE_LABELS = {
+    "code": "行政区划代码",
+    "name": "村名",
+    "year": "年度",
+    "registered_population": "户籍人口",
+    "per_capita_income": "村人均可支配收入",
+}
 INCOME_AMOUNTS = ("wages", "business_income", "business_cost", "property_income", "transfer_income")
 
 
@@ -286,4 +294,17 @@ def clean_income(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]
     for field in INCOME_AMOUNTS:
         c.amount(field)
     c.amount("transfer_cost", required=False, default=Decimal("0.00"))
+    return c.out, c.problems
+
+
+def clean_village(raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """A village and its year; whether its town exists is checked against the database by the caller."""
+    c = _Cleaner(raw, VILLAGE_LABELS)
+    c.text("code", required=True, max_length=12)
+    if c.out["code"] and not re.fullmatch(r"\d{12}", c.out["code"]):
+        c.fail("code", "unknown_village", f"“行政区划代码”应为12位数字的村代码，现为“{c.out['code']}”")
+    c.text("name", required=True, max_length=60)
+    c.year("year")
+    c.integer("registered_population", low=0, high=100_000_000, required=True)
+    c.amount("per_capita_income", required=False)
     return c.out, c.problems

@@ -1,0 +1,828 @@
+"""The set-based write path of the registry: a whole workbook of households at once, same rules,
+same history.
+
+`services` writes one household at a time with the ORM; `bulk_households` batches the ORM for the
+demo town; an import of a province (a million members) needs neither Python objects per row nor a
+query per row. A `Batch` takes rows that `validation.clean_*` has already cleaned, stages them in
+temporary tables (batched inserts on SQLite, `COPY` on PostgreSQL), checks the rules across rows and
+against the database with a handful of set-based queries, and commits with a few `INSERT … SELECT`
+and `UPDATE … FROM` statements, writing the simple-history rows in bulk as well.
+
+Use it inside the caller's `transaction.atomic()`: `check()` before `commit()`, and commit only when
+`check()` found nothing. What a commit does (docs/registry-template.md says it to users):
+
+- a household is keyed by 户编号: a new number creates it (status 在册, with its StatusChange), an
+  existing one is updated where a field differs;
+- the member rows of a household are its complete member list: a member keeps its identity by ID
+  number (changed fields updated; a member who had left and is listed again returns), a member on
+  the register who is not listed leaves with reason "其他" and today's date;
+- income rows upsert by (户编号, 年度); years not listed are left alone;
+- villages (sheet 村) are created or renamed, their year's figures upserted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from fupin.areas.models import Area, VillageYear
+from fupin.core.models import User
+
+from .models import Household, Income, Member
+
+KINDS = ("village", "household", "member", "income")
+LEFT_REASON = "other"
+LEFT_CHANGE_REASON = "导入时不在该户的成员名单中"
+
+_TEXT, _INT, _BOOL, _MONEY, _DATE, _BIG = "TEXT", "INTEGER", "BOOLEAN", "NUMERIC(14,2)", "DATE", "BIGINT"
+# Staging columns per kind, as the caller gives them (column, SQL type).
+COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "village": [
+        ("row", _INT),
+        ("code", _TEXT),
+        ("name", _TEXT),
+        ("year", _INT),
+        ("registered_population", _INT),
+        ("per_capita_income", _MONEY),
+    ],
+    "household": [
+        ("row", _INT),
+        ("household_no", _TEXT),
+        ("village", _TEXT),
+        ("group_name", _TEXT),
+        ("head_name", _TEXT),
+        ("head_id_number", _TEXT),
+        ("attribute", _TEXT),
+        ("main_cause", _TEXT),
+        ("other_cause_1", _TEXT),
+        ("other_cause_2", _TEXT),
+        ("identified_year", _INT),
+        ("housing_safe", _BOOL),
+        ("water_safe", _BOOL),
+        ("phone", _TEXT),
+        ("bank_name", _TEXT),
+        ("bank_account", _TEXT),
+    ],
+    "member": [
+        ("row", _INT),
+        ("household_no", _TEXT),
+        ("name", _TEXT),
+        ("id_number", _TEXT),
+        ("sex", _TEXT),
+        ("birth_date", _DATE),
+        ("relation", _TEXT),
+        ("ethnicity", _TEXT),
+        ("education", _TEXT),
+        ("school_status", _TEXT),
+        ("health", _TEXT),
+        ("labour", _TEXT),
+        ("migrant_work", _TEXT),
+        ("work_months", _INT),
+        ("medical_insurance", _BOOL),
+        ("pension_insurance", _BOOL),
+        ("dibao", _BOOL),
+        ("tekun", _BOOL),
+    ],
+    "income": [
+        ("row", _INT),
+        ("household_no", _TEXT),
+        ("year", _INT),
+        ("wages", _MONEY),
+        ("business_income", _MONEY),
+        ("business_cost", _MONEY),
+        ("property_income", _MONEY),
+        ("transfer_income", _MONEY),
+        ("transfer_cost", _MONEY),
+    ],
+}
+# Worked out here while committing.
+_DERIVED = {
+    "village": [],
+    "household": [("household_id", _BIG), ("group_id", _TEXT), ("is_new", _BOOL), ("changed", _BOOL)],
+    "member": [("household_id", _BIG), ("member_id", _BIG), ("is_new", _BOOL), ("changed", _BOOL)],
+    "income": [("household_id", _BIG), ("income_id", _BIG), ("is_new", _BOOL), ("changed", _BOOL)],
+}
+# Fields a caller nulls when they failed validation, so that the rules across rows skip them
+# instead of reporting a second error for one bad cell.
+KEY_FIELDS = {
+    "village": ("code", "year"),
+    "household": ("household_no", "village", "head_id_number"),
+    "member": ("household_no", "id_number", "relation"),
+    "income": ("household_no", "year"),
+}
+HOUSEHOLD_FIELDS = (
+    "attribute",
+    "main_cause",
+    "other_cause_1",
+    "other_cause_2",
+    "identified_year",
+    "housing_safe",
+    "water_safe",
+    "phone",
+    "bank_name",
+    "bank_account",
+)
+MEMBER_FIELDS = tuple(name for name, _type in COLUMNS["member"][2:])
+INCOME_FIELDS = tuple(name for name, _type in COLUMNS["income"][3:])
+_STAGE_MODEL = {Household: "household", Member: "member", Income: "income"}
+
+
+def table(kind: str) -> str:
+    return f"fupin_stage_{kind}"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem of one staged row: its kind, the `row` number the caller gave, the field, a stable
+    code and a Chinese message."""
+
+    kind: str
+    row: int
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class Counts:
+    villages_created: int = 0
+    villages_renamed: int = 0
+    village_years: int = 0
+    groups_created: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    members_created: int = 0
+    members_updated: int = 0
+    members_left: int = 0
+    incomes_created: int = 0
+    incomes_updated: int = 0
+    history_rows: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def scope_of(actor: User | None) -> str | None:
+    """The area-code prefix `actor` may import into; None is everywhere (the system, administrators).
+
+    Raises PermissionError for a user who may not add households at all."""
+    if actor is None or actor.is_admin:
+        return None
+    if not actor.is_active or not actor.manages_households or not actor.area_id:
+        raise PermissionError("您无权导入贫困户数据")
+    return actor.area_id
+
+
+class Batch:
+    """Staged registry rows of one import. Create inside `transaction.atomic()`."""
+
+    def __init__(self, *, actor: User | None = None, reason: str = "导入"):
+        self.actor = actor
+        self.scope = scope_of(actor)
+        self.reason = reason[:100]
+        self.pg = connection.vendor == "postgresql"
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.added = dict.fromkeys(KINDS, 0)
+        self._indexed = False
+        temp = "TEMPORARY" if self.pg else "TEMP"
+        with connection.cursor() as cursor:
+            for kind in KINDS:
+                cursor.execute(f"DROP TABLE IF EXISTS {table(kind)}")
+                columns = ", ".join(f"{name} {sql_type}" for name, sql_type in COLUMNS[kind] + _DERIVED[kind])
+                cursor.execute(f"CREATE {temp} TABLE {table(kind)} ({columns})")
+            cursor.execute("DROP TABLE IF EXISTS fupin_stage_group")
+            cursor.execute(
+                f"CREATE {temp} TABLE fupin_stage_group (village {_TEXT}, name {_TEXT}, code {_TEXT})"
+            )
+            cursor.execute("DROP TABLE IF EXISTS fupin_stage_leaver")
+            cursor.execute(f"CREATE {temp} TABLE fupin_stage_leaver (id {_BIG})")
+
+    # -- staging ---------------------------------------------------------------------------------
+
+    def add(self, kind: str, rows: Iterable[Mapping[str, Any]]) -> int:
+        """Stage cleaned rows (dicts keyed by the staging columns, `row` included); returns how many.
+
+        A key field (KEY_FIELDS) that failed validation must be None or blank."""
+        spec = COLUMNS[kind]
+        nullable = {*KEY_FIELDS[kind], "group_name"}
+        adapt = self._adapt
+        tuples = []
+        for row in rows:
+            values = []
+            for name, sql_type in spec:
+                value = row.get(name)
+                if name in nullable:
+                    value = value or None
+                elif value is None and sql_type == _TEXT:
+                    value = ""
+                values.append(adapt(value))
+            tuples.append(tuple(values))
+        if not tuples:
+            return 0
+        names = ", ".join(name for name, _type in spec)
+        with connection.cursor() as cursor:
+            if self.pg:
+                with cursor.cursor.copy(f"COPY {table(kind)} ({names}) FROM STDIN") as copy:
+                    for values in tuples:
+                        copy.write_row(values)
+            else:
+                marks = ", ".join(["%s"] * len(spec))
+                cursor.executemany(f"INSERT INTO {table(kind)} ({names}) VALUES ({marks})", tuples)
+        self.added[kind] += len(tuples)
+        return len(tuples)
+
+    def _adapt(self, value: Any) -> Any:
+        if self.pg or value is None:
+            return value
+        # SQLite: the representation Django's own adapters give these types.
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        with connection.cursor() as cursor:
+            for kind, columns in (
+                ("village", "code"),
+                ("household", "household_no"),
+                ("member", "household_no"),
+                ("member", "id_number"),
+                ("income", "household_no, year"),
+            ):
+                name = f"fupin_stage_{kind}_{columns.replace(', ', '_')}"
+                cursor.execute(f"CREATE INDEX {name} ON {table(kind)} ({columns})")
+            if self.pg:
+                for kind in KINDS:
+                    cursor.execute(f"ANALYZE {table(kind)}")
+        self._indexed = True
+
+    # -- checks ----------------------------------------------------------------------------------
+
+    def check(self) -> list[RowProblem]:
+        """Every rule across rows and against the database, in kind order and row order."""
+        self._index()
+        problems: list[RowProblem] = []
+        for rule in (
+            self._check_villages,
+            self._check_household_numbers,
+            self._check_household_villages,
+            self._check_scope,
+            self._check_unknown_households,
+            self._check_heads,
+            self._check_id_numbers,
+            self._check_income_years,
+        ):
+            problems += rule()
+        order = {kind: i for i, kind in enumerate(KINDS)}
+        problems.sort(key=lambda p: (order[p.kind], p.row))
+        return problems
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def _duplicates(self, kind: str, key: str, where: str) -> list[tuple]:
+        """Rows whose `key` columns repeat an earlier row's: (row, first row, *key values)."""
+        t, keys = table(kind), key.split(", ")
+        join = " AND ".join(f"s.{k} = f.{k}" for k in keys)
+        return self._rows(
+            f"SELECT s.row, f.first_row, {', '.join('s.' + k for k in keys)} FROM {t} s "
+            f"JOIN (SELECT {key}, MIN(row) AS first_row FROM {t} WHERE {where} GROUP BY {key} "
+            f"HAVING COUNT(*) > 1) f ON {join} WHERE s.row > f.first_row"
+        )
+
+    def _check_villages(self) -> list[RowProblem]:
+        problems = [
+            RowProblem(
+                "village",
+                row,
+                "year",
+                "duplicate_village_year",
+                f"村“{code}”{year}年的数据在第{first}行已填写，同一村同一年度只能有一行",
+            )
+            for row, first, code, year in self._duplicates(
+                "village", "code, year", "code IS NOT NULL AND year IS NOT NULL"
+            )
+        ]
+        for row, code in self._rows(
+            f"SELECT s.row, s.code FROM {table('village')} s WHERE s.code IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM areas_area a WHERE a.code = SUBSTR(s.code, 1, 9) AND a.level = 'town')"
+        ):
+            problems.append(
+                RowProblem(
+                    "village",
+                    row,
+                    "code",
+                    "unknown_town",
+                    f"行政区划代码“{code}”的前9位{code[:9]}不是系统中的乡镇，请核对代码",
+                )
+            )
+        return problems
+
+    def _check_household_numbers(self) -> list[RowProblem]:
+        return [
+            RowProblem(
+                "household",
+                row,
+                "household_no",
+                "duplicate_household_no",
+                f"户编号“{number}”在第{first}行已出现，同一户只能填一行；不同的户请用不同的编号",
+            )
+            for row, first, number in self._duplicates(
+                "household", "household_no", "household_no IS NOT NULL"
+            )
+        ]
+
+    def _check_household_villages(self) -> list[RowProblem]:
+        problems = []
+        for row, code, town_known in self._rows(
+            "SELECT s.row, s.village, EXISTS (SELECT 1 FROM areas_area t WHERE t.code = SUBSTR(s.village, 1, 9) "
+            f"AND t.level = 'town') FROM {table('household')} s WHERE s.village IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM areas_area a WHERE a.code = s.village AND a.level = 'village') "
+            f"AND NOT EXISTS (SELECT 1 FROM {table('village')} v WHERE v.code = s.village)"
+        ):
+            if town_known:
+                problems.append(
+                    RowProblem(
+                        "household",
+                        row,
+                        "village",
+                        "unknown_village",
+                        f"行政区划代码“{code}”不是系统中的村：请核对代码，或在“村”表中添加该村",
+                    )
+                )
+            else:
+                problems.append(
+                    RowProblem(
+                        "household",
+                        row,
+                        "village",
+                        "unknown_town",
+                        f"行政区划代码“{code}”的前9位{code[:9]}不是系统中的乡镇，请核对代码",
+                    )
+                )
+        return problems
+
+    def _check_scope(self) -> list[RowProblem]:
+        if self.scope is None:
+            return []
+        prefix, n = self.scope, len(self.scope)
+        problems = []
+        outside = "{col} IS NOT NULL AND SUBSTR({col}, 1, %s) <> %s"
+        for row, code in self._rows(
+            f"SELECT row, code FROM {table('village')} WHERE " + outside.format(col="code"), [n, prefix]
+        ):
+            problems.append(
+                RowProblem(
+                    "village", row, "code", "out_of_scope", f"村“{code}”不在您的管辖范围（{prefix}）内"
+                )
+            )
+        for row, code in self._rows(
+            f"SELECT row, village FROM {table('household')} WHERE " + outside.format(col="village"),
+            [n, prefix],
+        ):
+            problems.append(
+                RowProblem(
+                    "household",
+                    row,
+                    "village",
+                    "out_of_scope",
+                    f"行政区划代码“{code}”不在您的管辖范围（{prefix}）内，您只能导入本村（本镇）的户",
+                )
+            )
+        # A household number already used outside the user's area is not the user's to change.
+        for kind in ("household", "member", "income"):
+            for row, number in self._rows(
+                f"SELECT s.row, s.household_no FROM {table(kind)} s JOIN registry_household h "
+                "ON h.household_no = s.household_no WHERE SUBSTR(h.village_id, 1, %s) <> %s",
+                [n, prefix],
+            ):
+                problems.append(
+                    RowProblem(
+                        kind,
+                        row,
+                        "household_no",
+                        "out_of_scope",
+                        f"户编号“{number}”是系统中不属于您管辖范围的户，您不能导入或修改它；请核对户编号",
+                    )
+                )
+        return problems
+
+    def _check_unknown_households(self) -> list[RowProblem]:
+        problems = []
+        for kind, sheet in (("member", "成员"), ("income", "收入")):
+            for row, number in self._rows(
+                f"SELECT s.row, s.household_no FROM {table(kind)} s WHERE s.household_no IS NOT NULL "
+                f"AND NOT EXISTS (SELECT 1 FROM {table('household')} h WHERE h.household_no = s.household_no) "
+                "AND NOT EXISTS (SELECT 1 FROM registry_household r WHERE r.household_no = s.household_no)"
+            ):
+                problems.append(
+                    RowProblem(
+                        kind,
+                        row,
+                        "household_no",
+                        "unknown_household",
+                        f"“{sheet}”表中的户编号“{number}”既不在“户”表中，也不是系统中已有的户，请核对户编号",
+                    )
+                )
+        return problems
+
+    def _check_heads(self) -> list[RowProblem]:
+        h, m = table("household"), table("member")
+        problems = []
+        for row, number in self._rows(
+            f"SELECT s.row, s.household_no FROM {h} s WHERE s.household_no IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM {m} x WHERE x.household_no = s.household_no)"
+        ):
+            problems.append(
+                RowProblem(
+                    "household",
+                    row,
+                    "household_no",
+                    "head_missing",
+                    f"户“{number}”在“成员”表中没有任何成员：请在“成员”表填写该户全部成员（含户主）",
+                )
+            )
+        # No head among the member rows (a relation cell that failed is already reported).
+        for row, number in self._rows(
+            f"SELECT MIN(row), household_no FROM {m} WHERE household_no IS NOT NULL GROUP BY household_no "
+            "HAVING SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) = 0 "
+            "AND SUM(CASE WHEN relation IS NULL THEN 1 ELSE 0 END) = 0"
+        ):
+            problems.append(
+                RowProblem(
+                    "member",
+                    row,
+                    "relation",
+                    "head_missing",
+                    f"户“{number}”没有“与户主关系”为“户主”的成员，请指定一名户主",
+                )
+            )
+        for row, first, number in self._duplicates(
+            "member", "household_no", "household_no IS NOT NULL AND relation = 'head'"
+        ):
+            problems.append(
+                RowProblem(
+                    "member",
+                    row,
+                    "relation",
+                    "head_multiple",
+                    f"户“{number}”在第{first}行已有户主，每户只能有一名户主：请改正其中一人的“与户主关系”",
+                )
+            )
+        # The head columns of sheet 户 against the household's single head member.
+        for row, head_id, head_name, member_id, member_name in self._rows(
+            f"SELECT s.row, s.head_id_number, s.head_name, x.id_number, x.name FROM {h} s "
+            f"JOIN {m} x ON x.household_no = s.household_no AND x.relation = 'head' "
+            f"JOIN (SELECT household_no FROM {m} WHERE relation = 'head' GROUP BY household_no "
+            "HAVING COUNT(*) = 1) one ON one.household_no = s.household_no "
+            "WHERE (s.head_id_number IS NOT NULL AND x.id_number IS NOT NULL AND s.head_id_number <> x.id_number) "
+            "OR (s.head_name <> '' AND x.name <> '' AND s.head_name <> x.name)"
+        ):
+            if head_id and member_id and head_id != member_id:
+                problems.append(
+                    RowProblem(
+                        "household",
+                        row,
+                        "head_id_number",
+                        "head_mismatch",
+                        f"户主证件号码“{head_id}”与“成员”表中该户户主的证件号码“{member_id}”不一致，请改成一致",
+                    )
+                )
+            if head_name and member_name and head_name != member_name:
+                problems.append(
+                    RowProblem(
+                        "household",
+                        row,
+                        "head_name",
+                        "head_mismatch",
+                        f"户主姓名“{head_name}”与“成员”表中该户户主的姓名“{member_name}”不一致，请改成一致",
+                    )
+                )
+        return problems
+
+    def _check_id_numbers(self) -> list[RowProblem]:
+        problems = [
+            RowProblem(
+                "member",
+                row,
+                "id_number",
+                "id_duplicate",
+                f"证件号码“{number}”在第{first}行已出现，同一人只能登记一次：请核对号码或删去重复的行",
+            )
+            for row, first, number in self._duplicates("member", "id_number", "id_number IS NOT NULL")
+        ]
+        # Numbers of people on the register of households this batch does not list members for.
+        m = table("member")
+        for row, number, other in self._rows(
+            f"SELECT s.row, s.id_number, h.household_no FROM {m} s "
+            "JOIN registry_member r ON r.id_number = s.id_number AND r.left_on IS NULL "
+            "JOIN registry_household h ON h.id = r.household_id "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {m} x WHERE x.household_no = h.household_no)"
+        ):
+            problems.append(
+                RowProblem(
+                    "member",
+                    row,
+                    "id_number",
+                    "id_registered_elsewhere",
+                    f"证件号码“{number}”已是系统中户“{other}”的在册成员，同一人不能在两户登记；"
+                    "如已迁入本户，请先在原户办理减员，或把原户一并导入",
+                )
+            )
+        return problems
+
+    def _check_income_years(self) -> list[RowProblem]:
+        return [
+            RowProblem(
+                "income",
+                row,
+                "year",
+                "duplicate_income_year",
+                f"户“{number}”{year}年的收入在第{first}行已填写，每户每年只能有一行收入",
+            )
+            for row, first, number, year in self._duplicates(
+                "income", "household_no, year", "household_no IS NOT NULL AND year IS NOT NULL"
+            )
+        ]
+
+    # -- commit ----------------------------------------------------------------------------------
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _differs(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
+
+    def _stamp(self) -> Any:
+        return connection.ops.adapt_datetimefield_value(self.now)
+
+    @property
+    def _user_id(self) -> int | None:
+        return self.actor.pk if self.actor is not None else None
+
+    def commit(self) -> Counts:
+        """Write the staged rows; call only after `check()` returned no problems."""
+        self._index()
+        counts = Counts()
+        self._commit_villages(counts)
+        self._commit_groups(counts)
+        self._commit_households(counts)
+        self._commit_members(counts)
+        self._commit_incomes(counts)
+        return counts
+
+    def _commit_villages(self, counts: Counts) -> None:
+        rows = self._rows(
+            f"SELECT code, name, year, registered_population, per_capita_income FROM {table('village')} ORDER BY row"
+        )
+        if not rows:
+            return
+        names = {code: name for code, name, *_rest in rows}
+        existing = Area.objects.in_bulk(list(names))
+        new = [
+            Area(code=code, name=name, level="village", parent_id=code[:9])
+            for code, name in names.items()
+            if code not in existing
+        ]
+        Area.objects.bulk_create(new)
+        renamed = [area for code, area in existing.items() if area.name != names[code]]
+        for area in renamed:
+            area.name = names[area.code]
+        Area.objects.bulk_update(renamed, ["name"])
+        years = {(v.village_id, v.year): v for v in VillageYear.objects.filter(village_id__in=list(names))}
+        create, update = [], []
+        for code, _name, year, population, income in rows:
+            income = None if income is None else Decimal(str(income)).quantize(Decimal("0.01"))
+            record = years.get((code, year))
+            if record is None:
+                create.append(
+                    VillageYear(
+                        village_id=code, year=year, registered_population=population, per_capita_income=income
+                    )
+                )
+            elif (record.registered_population, record.per_capita_income) != (population, income):
+                record.registered_population, record.per_capita_income = population, income
+                update.append(record)
+        VillageYear.objects.bulk_create(create)
+        VillageYear.objects.bulk_update(update, ["registered_population", "per_capita_income"])
+        counts.villages_created, counts.villages_renamed = len(new), len(renamed)
+        counts.village_years = len(create) + len(update)
+
+    def _commit_groups(self, counts: Counts) -> None:
+        wanted = self._rows(
+            f"SELECT DISTINCT village, group_name FROM {table('household')} WHERE group_name IS NOT NULL"
+        )
+        if not wanted:
+            return
+        villages = sorted({village for village, _name in wanted})
+        known: dict[tuple[str, str], str] = {}
+        last: dict[str, int] = {}
+        for start in range(0, len(villages), 500):
+            for code, name, parent in Area.objects.filter(
+                parent_id__in=villages[start : start + 500], level="group"
+            ).values_list("code", "name", "parent_id"):
+                known.setdefault((parent, name), code)
+                last[parent] = max(last.get(parent, 0), int(code[12:]))
+        new = []
+        for village, name in sorted(wanted):
+            if (village, name) not in known:
+                last[village] = last.get(village, 0) + 1
+                code = f"{village}{last[village]:03d}"
+                known[(village, name)] = code
+                new.append(Area(code=code, name=name, level="group", parent_id=village))
+        Area.objects.bulk_create(new, batch_size=2000)
+        counts.groups_created = len(new)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO fupin_stage_group (village, name, code) VALUES (%s, %s, %s)",
+                [(village, name, known[(village, name)]) for village, name in wanted],
+            )
+        self._execute(
+            f"UPDATE {table('household')} AS s SET group_id = g.code FROM fupin_stage_group AS g "
+            "WHERE g.village = s.village AND g.name = s.group_name"
+        )
+
+    def _resolve(self, kind: str) -> None:
+        self._execute(
+            f"UPDATE {table(kind)} AS s SET household_id = h.id FROM registry_household AS h "
+            "WHERE h.household_no = s.household_no AND s.household_id IS NULL"
+        )
+
+    def _history(self, model: type, where: str, history_type: str, join: str = "", reason: str = "") -> int:
+        """simple-history rows for the records of `model` the staging rows point at (or `join` gives)."""
+        history = model.history.model
+        own = {f.attname for f in model._meta.concrete_fields}
+        copied = [f.column for f in history._meta.concrete_fields if f.attname in own]
+        kind = _STAGE_MODEL[model]
+        join = join or f"JOIN {table(kind)} s ON r.id = s.{kind}_id"
+        order = "r.id" if "fupin_stage_leaver" in join else "s.row"
+        return self._execute(
+            f"INSERT INTO {history._meta.db_table} ({', '.join(copied)}, history_date, history_change_reason, "
+            f"history_type, history_user_id) SELECT {', '.join('r.' + c for c in copied)}, %s, %s, %s, %s "
+            f"FROM {model._meta.db_table} r {join} WHERE {where} ORDER BY {order}",
+            [self._stamp(), reason or self.reason, history_type, self._user_id],
+        )
+
+    def _commit_households(self, counts: Counts) -> None:
+        s = table("household")
+        self._resolve("household")
+        differs = " OR ".join(
+            [self._differs(f"r.{f}", f"s.{f}") for f in HOUSEHOLD_FIELDS]
+            + [self._differs("r.village_id", "s.village"), self._differs("r.group_id", "s.group_id")]
+        )
+        self._execute(
+            f"UPDATE {s} AS s SET changed = TRUE FROM registry_household AS r "
+            f"WHERE r.id = s.household_id AND ({differs})"
+        )
+        assignments = ", ".join(f"{f} = s.{f}" for f in HOUSEHOLD_FIELDS)
+        counts.households_updated = self._execute(
+            f"UPDATE registry_household AS r SET {assignments}, village_id = s.village, group_id = s.group_id, "
+            f"version = r.version + 1, updated_at = %s FROM {s} AS s WHERE r.id = s.household_id AND s.changed",
+            [self._stamp()],
+        )
+        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE household_id IS NULL")
+        fields = ", ".join(HOUSEHOLD_FIELDS)
+        counts.households_created = self._execute(
+            f"INSERT INTO registry_household (household_no, {fields}, village_id, group_id, status, version, "
+            f"created_at, updated_at) SELECT household_no, {fields}, village, group_id, 'registered', 1, %s, %s "
+            f"FROM {s} WHERE is_new ORDER BY row",
+            [self._stamp(), self._stamp()],
+        )
+        self._resolve("household")
+        counts.history_rows += self._history(Household, "s.is_new", "+")
+        counts.history_rows += self._history(Household, "s.changed", "~")
+        self._execute(
+            "INSERT INTO registry_statuschange (household_id, from_status, to_status, year, reason, changed_by_id, "
+            f"changed_at) SELECT household_id, '', 'registered', identified_year, %s, %s, %s FROM {s} "
+            "WHERE is_new ORDER BY row",
+            ["识别为贫困户（导入）", self._user_id, self._stamp()],
+        )
+
+    def _commit_members(self, counts: Counts) -> None:
+        s = table("member")
+        self._resolve("member")
+        # Identity by ID number within the household: the member on the register, else the latest who left.
+        self._execute(
+            f"UPDATE {s} AS s SET member_id = r.id FROM registry_member AS r "
+            "WHERE r.household_id = s.household_id AND r.id_number = s.id_number AND r.left_on IS NULL"
+        )
+        self._execute(
+            f"UPDATE {s} AS s SET member_id = x.id FROM (SELECT household_id, id_number, MAX(id) AS id "
+            "FROM registry_member WHERE left_on IS NOT NULL "
+            f"AND household_id IN (SELECT household_id FROM {s}) GROUP BY household_id, id_number) AS x "
+            "WHERE s.member_id IS NULL AND x.household_id = s.household_id AND x.id_number = s.id_number"
+        )
+        # Leavers first: the same person may be listed in another household of this batch.
+        self._execute(
+            "INSERT INTO fupin_stage_leaver (id) SELECT r.id FROM registry_member r "
+            f"WHERE r.left_on IS NULL AND r.household_id IN (SELECT household_id FROM {s}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {s} x WHERE x.member_id = r.id)"
+        )
+        counts.members_left = self._execute(
+            "UPDATE registry_member SET left_on = %s, left_reason = %s, version = version + 1, updated_at = %s "
+            "WHERE id IN (SELECT id FROM fupin_stage_leaver)",
+            [connection.ops.adapt_datefield_value(self.today), LEFT_REASON, self._stamp()],
+        )
+        if counts.members_left:
+            counts.history_rows += self._history(
+                Member,
+                "TRUE",
+                "~",
+                join="JOIN fupin_stage_leaver l ON l.id = r.id",
+                reason=LEFT_CHANGE_REASON,
+            )
+        differs = " OR ".join(
+            [self._differs(f"r.{f}", f"s.{f}") for f in MEMBER_FIELDS] + ["r.left_on IS NOT NULL"]
+        )
+        self._execute(
+            f"UPDATE {s} AS s SET changed = TRUE FROM registry_member AS r WHERE r.id = s.member_id AND ({differs})"
+        )
+        assignments = ", ".join(f"{f} = s.{f}" for f in MEMBER_FIELDS)
+        # Who stops being head is updated before who becomes head: one head per household at all times.
+        for relation in ("s.relation <> 'head'", "s.relation = 'head'"):
+            counts.members_updated += self._execute(
+                f"UPDATE registry_member AS r SET {assignments}, left_on = NULL, left_reason = '', "
+                f"version = r.version + 1, updated_at = %s FROM {s} AS s "
+                f"WHERE r.id = s.member_id AND s.changed AND {relation}",
+                [self._stamp()],
+            )
+        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE member_id IS NULL")
+        fields = ", ".join(MEMBER_FIELDS)
+        counts.members_created = self._execute(
+            f"INSERT INTO registry_member (household_id, {fields}, left_reason, version, created_at, updated_at) "
+            f"SELECT household_id, {fields}, '', 1, %s, %s FROM {s} WHERE is_new ORDER BY row",
+            [self._stamp(), self._stamp()],
+        )
+        self._execute(
+            f"UPDATE {s} AS s SET member_id = r.id FROM registry_member AS r WHERE s.is_new "
+            "AND r.household_id = s.household_id AND r.id_number = s.id_number AND r.left_on IS NULL"
+        )
+        counts.history_rows += self._history(Member, "s.is_new", "+")
+        counts.history_rows += self._history(Member, "s.changed", "~")
+
+    def _commit_incomes(self, counts: Counts) -> None:
+        s = table("income")
+        self._resolve("income")
+        self._execute(
+            f"UPDATE {s} AS s SET income_id = r.id FROM registry_income AS r "
+            "WHERE r.household_id = s.household_id AND r.year = s.year"
+        )
+        differs = " OR ".join(self._differs(f"r.{f}", f"s.{f}") for f in INCOME_FIELDS)
+        self._execute(
+            f"UPDATE {s} AS s SET changed = TRUE FROM registry_income AS r WHERE r.id = s.income_id AND ({differs})"
+        )
+        assignments = ", ".join(f"{f} = s.{f}" for f in INCOME_FIELDS)
+        counts.incomes_updated = self._execute(
+            f"UPDATE registry_income AS r SET {assignments}, version = r.version + 1 FROM {s} AS s "
+            "WHERE r.id = s.income_id AND s.changed"
+        )
+        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE income_id IS NULL")
+        fields = ", ".join(INCOME_FIELDS)
+        counts.incomes_created = self._execute(
+            f"INSERT INTO registry_income (household_id, year, {fields}, version) "
+            f"SELECT household_id, year, {fields}, 1 FROM {s} WHERE is_new ORDER BY row"
+        )
+        self._execute(
+            f"UPDATE {s} AS s SET income_id = r.id FROM registry_income AS r WHERE s.is_new "
+            "AND r.household_id = s.household_id AND r.year = s.year"
+        )
+        counts.history_rows += self._history(Income, "s.is_new", "+")
+        counts.history_rows += self._history(Income, "s.changed", "~")
+
+    def touched_households(self) -> Iterator[tuple[int, str, bool]]:
+        """(id, 户编号, created) of every household the commit created or changed in any way, streamed."""
+        h, m, i = table("household"), table("member"), table("income")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.id, r.household_no, s.is_new FROM registry_household r "
+                f"LEFT JOIN {h} s ON s.household_id = r.id WHERE r.id IN ("
+                f"SELECT household_id FROM {h} WHERE is_new OR changed "
+                f"UNION SELECT household_id FROM {m} WHERE is_new OR changed "
+                f"UNION SELECT household_id FROM {i} WHERE is_new OR changed "
+                "UNION SELECT household_id FROM registry_member WHERE id IN (SELECT id FROM fupin_stage_leaver)"
+                ") ORDER BY r.household_no"
+            )
+            while rows := cursor.fetchmany(5000):
+                for pk, number, created in rows:
+                    yield pk, number, bool(created)
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            for name in [table(kind) for kind in KINDS] + ["fupin_stage_group", "fupin_stage_leaver"]:
+                cursor.execute(f"DROP TABLE IF EXISTS {name}")
