@@ -366,6 +366,7 @@ def import_registry(
             report.counts = run.counts
             report.errors = run.sorted_errors()
             if report.errors or dry_run:
+                run.batch.close()
                 transaction.set_rollback(True)
             else:
                 if progress:
@@ -374,7 +375,7 @@ def import_registry(
                 report.changes = changes.as_dict()
                 _audit(run.batch, report, actor, audit_households)
                 report.committed = True
-            run.batch.close()
+                run.batch.close()
     except UnicodeDecodeError as exc:
         report.errors = [
             CellError(
