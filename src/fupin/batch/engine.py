@@ -215,7 +215,7 @@ def simulate(
     longer below it, exits gained or lost, and village verdicts, by village."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE base_results AS {household_query(base, year)}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE alt_results AS {household_query(changed, year)}")
-    by_village = con.execute(
+    by_village = con.sql(
         """
         SELECT b.village_code,
           count(*) FILTER (WHERE a.below_line AND NOT b.below_line) AS households_in,

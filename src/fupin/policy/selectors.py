@@ -1,0 +1,217 @@
+"""Scoped reads for the policy pages and commands: verdicts as rows, targets, one household's facts.
+
+Households are reached through `registry.selectors.households_for` (a helper cadre sees its
+assigned households only); aggregates (villages, targets, what-if) through the user's area.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+
+from fupin.areas.models import Area
+from fupin.batch import runner
+from fupin.batch.sources import Scope
+from fupin.core.models import User
+from fupin.registry.models import Household, Member, StatusChange
+from fupin.registry.selectors import households_for
+
+from .conditions import HouseholdFacts, MemberFacts
+from .definition import Policy
+from .engine import HouseholdExplanation, explain
+
+
+def aggregate_scope(*, user: User) -> Scope | None:
+    """The area whose aggregates `user` may see; None means everything (the administrator)."""
+    if not user.is_authenticated or not user.reads_aggregates:
+        raise PermissionDenied
+    if user.is_admin:
+        return None
+    if not user.is_active or not user.area_id:
+        raise PermissionDenied
+    return Scope(area=user.area_id)
+
+
+def money(cents: int | None) -> Decimal | None:
+    return None if cents is None else Decimal(cents).scaleb(-2)
+
+
+def share(basis_points: int | None) -> Decimal | None:
+    return None if basis_points is None else Decimal(basis_points).scaleb(-4)
+
+
+def household_rows(evaluation: runner.Evaluation) -> list[dict]:
+    return [
+        {
+            "household_id": r["household_id"],
+            "household_no": r["household_no"],
+            "village_code": r["village_code"],
+            "members": r["members"],
+            "per_capita_income": money(r["pc_cents"]),
+            "below_line": r["below_line"],
+            "exit_eligible": r["exit_eligible"],
+            "unmet": r["unmet"] or "",
+        }
+        for r in evaluation.households.to_pylist()
+    ]
+
+
+def village_rows(evaluation: runner.Evaluation) -> list[dict]:
+    return [
+        {
+            "village_code": r["village_code"],
+            "name": r["name"],
+            "registered_population": r["registered_population"],
+            "poor_households": r["poor_households"],
+            "poor_persons": r["poor_persons"],
+            "poor_share": share(r["share_bp"]),
+            "per_capita_income": money(r["pc_cents"]),
+            "relatively_poor": r["relatively_poor"],
+            "exit_eligible": r["exit_eligible"],
+        }
+        for r in evaluation.villages.to_pylist()
+    ]
+
+
+# -- one household ---------------------------------------------------------------------------------
+
+
+def household_facts(household: Household, year: int) -> HouseholdFacts:
+    """The facts the engine needs, read through the ORM (an independent path from the bulk SQL)."""
+    members = tuple(
+        MemberFacts(
+            labour=m.labour,
+            school_status=m.school_status,
+            birth_date=m.birth_date,
+            medical_insurance=m.medical_insurance,
+            dibao=m.dibao,
+            tekun=bool(m.tekun),
+        )
+        for m in household.members.all()
+        if m.left_on is None
+    )
+    income = next((i for i in household.incomes.all() if i.year == year), None)
+    return HouseholdFacts(
+        household_id=household.pk,
+        household_no=household.household_no,
+        village_code=household.village_id,
+        housing_safe=household.housing_safe,
+        water_safe=household.water_safe,
+        members=members,
+        disposable=None if income is None else income.disposable,
+    )
+
+
+def explain_household(*, user: User, pk: int, year: int, policy: Policy) -> HouseholdExplanation:
+    """Raises Household.DoesNotExist outside the user's scope."""
+    household = households_for(user=user).prefetch_related("members", "incomes").get(pk=pk)
+    return explain(policy, household_facts(household, year), year)
+
+
+def income_years(*, user: User, pk: int) -> list[int]:
+    household = households_for(user=user).get(pk=pk)
+    return sorted(household.incomes.values_list("year", flat=True), reverse=True)
+
+
+# -- targets ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class TargetRow:
+    year: int
+    planned: int
+    planned_cumulative: int
+    actual: int
+    actual_cumulative: int
+
+
+@dataclass
+class Targets:
+    persons: int
+    rows: list[TargetRow]
+    by_village: list[dict]
+
+
+def _households(area: str | None):
+    queryset = Household.objects.exclude(status="removed")
+    return queryset if area is None else queryset.filter(village__code__startswith=area)
+
+
+def _persons_by_household(households) -> dict[int, int]:
+    counts = (
+        Member.objects.filter(left_on__isnull=True, household__in=households)
+        .values("household_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["household_id"]: row["n"] for row in counts}
+
+
+def targets(policy: Policy, *, area: str | None = None, persons: int | None = None) -> Targets:
+    """Plan (the policy's shares of the registered persons) against recorded exits, by year and village.
+
+    Registered persons: members on register of households not removed. An exit is a recorded status
+    change to 已脱贫 in a year; its persons are the household's members on register.
+    """
+    households = _households(area)
+    size = _persons_by_household(households)
+    village_of = dict(households.values_list("id", "village_id"))
+    exits = (
+        StatusChange.objects.filter(to_status="exited", household__in=households)
+        .values_list("year", "household_id")
+        .distinct()
+    )
+    actual: dict[int, int] = defaultdict(int)
+    actual_village: dict[tuple[str, int], int] = defaultdict(int)
+    for year, household_id in exits:
+        actual[year] += size.get(household_id, 0)
+        actual_village[(village_of[household_id], year)] += size.get(household_id, 0)
+    total = sum(size.values()) if persons is None else persons
+    rows, planned_cum, actual_cum = [], 0, 0
+    for year, planned in policy.plan(total):
+        planned_cum += planned
+        actual_cum += actual.get(year, 0)
+        rows.append(TargetRow(year, planned, planned_cum, actual.get(year, 0), actual_cum))
+
+    village_persons: dict[str, int] = defaultdict(int)
+    for household_id, n in size.items():
+        village_persons[village_of[household_id]] += n
+    names = dict(Area.objects.filter(code__in=list(village_persons)).values_list("code", "name"))
+    by_village = []
+    for code in sorted(village_persons):
+        plan = policy.plan(village_persons[code])
+        by_village.append(
+            {
+                "village_code": code,
+                "name": names.get(code, ""),
+                "persons": village_persons[code],
+                "years": [
+                    {"year": y, "planned": p, "actual": actual_village.get((code, y), 0)} for y, p in plan
+                ],
+            }
+        )
+    return Targets(total, rows, by_village)
+
+
+def recorded_exits_not_eligible(policy: Policy, year: int, *, area: str | None = None) -> list[dict]:
+    """Households recorded as exited in `year` whose facts do not meet the policy's exit rule."""
+    evaluation = runner.evaluate(policy, year, Scope(area=area) if area else None)
+    verdicts = {r["household_id"]: r for r in evaluation.households.to_pylist()}
+    exited = StatusChange.objects.filter(to_status="exited", year=year, household__in=_households(area))
+    problems = []
+    for household_id, household_no in exited.values_list(
+        "household_id", "household__household_no"
+    ).distinct():
+        row = verdicts.get(household_id)
+        if row is None or not row["exit_eligible"]:
+            problems.append(
+                {
+                    "household_no": household_no,
+                    "unmet": "no_income" if row is None else row["unmet"],
+                }
+            )
+    return problems
