@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("households/", include("fupin.registry.urls")),
     path("villages/", include("fupin.areas.urls")),
+    path("exchange/", include("fupin.exchange.urls")),
+    path("policy/", include("fupin.policy.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -53,7 +53,7 @@ def scoped_households(*, actor: User | None, village: str | None = None) -> Quer
             raise PermissionError("您无权导出贫困户数据")
         queryset = households_for(user=actor)
     if village:
-        queryset = queryset.filter(village_id__startswith=village)
+        queryset = queryset.filter(village__code__startswith=village)
     return queryset
 
 

@@ -35,11 +35,11 @@ class RegistryWorkbook:
         self.header_required = self.book.add_format(
             {"bold": True, "bg_color": "#F8CBAD", "border": 1, "text_wrap": True, "valign": "vcenter"}
         )
-        self.text = self.book.add_format({"num_format": "@"})
+        self.text = self.book.add_format({"num_format": 49})  # Excel's built-in text format "@"
         self.money = self.book.add_format({"num_format": "0.00"})
         self.bad = self.book.add_format({"bg_color": "#FF9999", "border": 1, "border_color": "#C00000"})
         self.bad_text = self.book.add_format(
-            {"bg_color": "#FF9999", "border": 1, "border_color": "#C00000", "num_format": "@"}
+            {"bg_color": "#FF9999", "border": 1, "border_color": "#C00000", "num_format": 49}
         )
         self.date = self.book.add_format({"num_format": "yyyy-mm-dd"})
         if instructions:
