@@ -11,7 +11,6 @@ urlpatterns = [
     path("households/", include("fupin.registry.urls")),
     path("villages/", include("fupin.areas.urls")),
     path("exchange/", include("fupin.exchange.urls")),
-    path("policy/", include("fupin.policy.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
 ]
