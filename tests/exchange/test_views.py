@@ -137,7 +137,9 @@ def test_csv_files_uploaded_together(client, users, tmp_path):
     files = []
     for name, rows in registry_sheets(2).items():
         headers = SHEET_BY_NAME[name].headers
-        lines = [",".join(headers)] + [",".join("" if row.get(h) is None else str(row[h]) for h in headers) for row in rows]
+        lines = [",".join(headers)] + [
+            ",".join("" if row.get(h) is None else str(row[h]) for h in headers) for row in rows
+        ]
         files.append(SimpleUploadedFile(f"{name}.csv", ("\ufeff" + "\n".join(lines)).encode(), "text/csv"))
     client.post(reverse("exchange:import"), {"files": files})
     assert ImportJob.objects.get().status == "succeeded"
