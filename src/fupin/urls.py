@@ -11,6 +11,7 @@ urlpatterns = [
     path("households/", include("fupin.registry.urls")),
     path("villages/", include("fupin.areas.urls")),
     path("exchange/", include("fupin.exchange.urls")),
+    path("policy/", include("fupin.policy.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,195 @@
+"""Policy pages: village verdicts, targets, what-if, and one household's explanation (htmx fragment)."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from fupin.registry.models import Household, Income
+
+from . import selectors
+from .definition import Policy, PolicyError, for_year, load
+from .presentation import lines, unmet_labels
+from .simulation import simulate
+
+# What-if sliders: number → (minimum, maximum, step), in the policy file's units.
+SLIDERS = {
+    "poverty_line": (Decimal("3000"), Decimal("6000"), Decimal("50")),
+    "household_exit_ratio": (Decimal("0.30"), Decimal("0.60"), Decimal("0.01")),
+    "village_income_line": (Decimal("6000"), Decimal("10000"), Decimal("100")),
+    "village_poor_share": (Decimal("0.01"), Decimal("0.10"), Decimal("0.01")),
+    "village_exit_ratio": (Decimal("0.40"), Decimal("0.80"), Decimal("0.01")),
+}
+
+
+def _year(request, policy_name: str | None = None) -> int:
+    raw = request.GET.get("year")
+    if raw:
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise Http404 from exc
+    latest = Income.objects.aggregate(y=Max("year"))["y"]
+    return latest or load(policy_name or "guangdong-2016").effective_to.year
+
+
+def _policy(request, year: int) -> Policy:
+    try:
+        name = request.GET.get("policy")
+        return load(name) if name else for_year(year)
+    except PolicyError as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _years(policy: Policy) -> list[int]:
+    return list(range(policy.effective_from.year, policy.effective_to.year + 1))
+
+
+@login_required
+@require_GET
+def village_table(request):
+    scope = selectors.aggregate_scope(user=request.user)
+    year = _year(request)
+    policy = _policy(request, year)
+    try:
+        evaluation = selectors.runner.evaluate(policy, year, scope)
+    except PolicyError as exc:
+        raise Http404(str(exc)) from exc
+    rows = selectors.village_rows(evaluation)
+    listed = [r for r in rows if r["registered_population"] is not None or r["poor_persons"]]
+    t = policy.thresholds(year)
+    return render(
+        request,
+        "policy/village_table.html",
+        {"rows": listed, "year": year, "years": _years(policy), "policy": policy, "t": t},
+    )
+
+
+@login_required
+@require_GET
+def targets_page(request):
+    scope = selectors.aggregate_scope(user=request.user)
+    year = _year(request)
+    policy = _policy(request, year)
+    result = selectors.targets(policy, area=scope.area if scope else None)
+    chart = {
+        "years": [str(r.year) for r in result.rows],
+        "planned": [r.planned for r in result.rows],
+        "actual": [r.actual for r in result.rows],
+        "planned_cumulative": [r.planned_cumulative for r in result.rows],
+        "actual_cumulative": [r.actual_cumulative for r in result.rows],
+    }
+    return render(
+        request,
+        "policy/targets.html",
+        {"result": result, "policy": policy, "chart": chart, "plan_years": [r.year for r in result.rows]},
+    )
+
+
+def _slider_values(request, policy: Policy) -> dict[str, Decimal]:
+    values = {}
+    for name, (low, high, _step) in SLIDERS.items():
+        raw = request.GET.get(name)
+        try:
+            value = Decimal(raw) if raw else policy.number(name)
+        except InvalidOperation:
+            value = policy.number(name)
+        values[name] = min(max(value, low), high)
+    return values
+
+
+@login_required
+@require_GET
+def whatif(request):
+    selectors.aggregate_scope(user=request.user)
+    year = _year(request)
+    policy = _policy(request, year)
+    values = _slider_values(request, policy)
+    sliders = [
+        {"name": n, "value": values[n], "min": lo, "max": hi, "step": st, "current": policy.number(n)}
+        for n, (lo, hi, st) in SLIDERS.items()
+    ]
+    return render(
+        request,
+        "policy/whatif.html",
+        {"sliders": sliders, "year": year, "years": _years(policy), "policy": policy},
+    )
+
+
+@login_required
+@require_GET
+def whatif_result(request):
+    scope = selectors.aggregate_scope(user=request.user)
+    year = _year(request)
+    policy = _policy(request, year)
+    values = _slider_values(request, policy)
+    changes = {n: v for n, v in values.items() if v != policy.number(n)}
+    try:
+        result = simulate(policy, changes, year, scope)
+    except PolicyError as exc:
+        raise Http404(str(exc)) from exc
+    changed_rows = [
+        r
+        for r in result.rows
+        if any(r[c] for c in ("persons_in", "persons_out", "exit_persons_gained", "exit_persons_lost"))
+        or r["relatively_poor_before"] != r["relatively_poor_after"]
+    ]
+    return render(
+        request,
+        "policy/whatif_result.html",
+        {
+            "result": result,
+            "rows": changed_rows,
+            "changes": changes,
+            "year": year,
+            "line_before": policy.thresholds(year).poverty_line,
+            "line_after": result.changed.thresholds(year).poverty_line,
+        },
+    )
+
+
+def _explanation(request, pk: int):
+    year = _year(request)
+    policy = _policy(request, year)
+    try:
+        explanation = selectors.explain_household(user=request.user, pk=pk, year=year, policy=policy)
+        years = selectors.income_years(user=request.user, pk=pk)
+    except Household.DoesNotExist as exc:
+        raise Http404 from exc
+    except PolicyError as exc:
+        raise Http404(str(exc)) from exc
+    return policy, year, years, explanation
+
+
+@login_required
+@require_GET
+def household_explain(request, pk: int):
+    policy, year, years, explanation = _explanation(request, pk)
+    labels = unmet_labels()
+    return render(
+        request,
+        "policy/household_explain.html",
+        {
+            "pk": pk,
+            "year": year,
+            "years": years,
+            "policy": policy,
+            "e": explanation,
+            "has_income": explanation.facts.disposable is not None,
+            "below": lines(explanation.below_line, policy),
+            "exit": lines(explanation.exit_eligible, policy),
+            "unmet": [labels[c] for c in explanation.unmet],
+        },
+    )
+
+
+@login_required
+@require_GET
+def household_explain_api(request, pk: int):
+    _policy_obj, _year_value, _years_list, explanation = _explanation(request, pk)
+    return JsonResponse(explanation.as_dict(), json_dumps_params={"ensure_ascii": False})
