@@ -153,12 +153,19 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per-user rate of the API view sets (fupin.registry.api.ApiUserThrottle), generous for scripts.
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("FUPIN_API_RATE", "20000/hour")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Fupin API",
     "DESCRIPTION": "扶贫信息系统 API：村、户、成员、收入（按用户的区域范围）",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # One enum per code list, whichever field uses it.
+    "ENUM_NAME_OVERRIDES": {
+        "PovertyCauseEnum": "fupin.core.codes.POVERTY_CAUSE.choices",
+        "HouseholdStatusEnum": "fupin.core.codes.HOUSEHOLD_STATUS.choices",
+    },
 }
 
 LOGGING = {
