@@ -316,8 +316,10 @@ def _record(path: Path, size_mb: float, rows: list, floor: dict, audit_household
         if "members" in result:
             marks = result["marks"]
             note = (
-                f"{result['members']:,} members; read+validate+stage to {marks.get('check', 0):.0f} s, "
-                f"checks to {marks.get('commit', 0):.0f} s; {result['audit_entries']:,} audit entries"
+                f"{result['members']:,} members; read+clean+stage {marks.get('check', 0):.0f} s, "
+                f"cross-row checks {marks.get('commit', 0) - marks.get('check', 0):.0f} s, "
+                f"commit with history {marks.get('audit', 0) - marks.get('commit', 0):.0f} s, "
+                f"audit trail {result['seconds'] - marks.get('audit', 0):.0f} s ({result['audit_entries']:,} entries)"
             )
         ratio_text = "1.0" if ratio is None else f"{ratio:.1f}"
         lines.append(

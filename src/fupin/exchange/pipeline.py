@@ -373,6 +373,8 @@ def import_registry(
                     progress("commit", 0, None)
                 changes = run.batch.commit()
                 report.changes = changes.as_dict()
+                if progress:
+                    progress("audit", 0, None)
                 _audit(run.batch, report, actor, audit_households)
                 report.committed = True
                 run.batch.close()
