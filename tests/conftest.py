@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from stdnum.cn import ric
 
+from fupin.areas.base import load_base_areas
 from fupin.areas.models import Area
 from fupin.core.roles import Role
 
@@ -29,8 +30,17 @@ def make_id_number(area: str = "441882", male: bool = True, born: dt.date | None
     return base + ric.calc_check_digit(base + "0")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Argon2 is the production hasher; tests only need passwords that check, not ones that resist cracking.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def areas(db):
+    # A transactional test (the browser's live server) empties every table, migration data included.
+    if not Area.objects.filter(code=TOWN).exists():
+        load_base_areas(Area)
     town = Area.objects.get(code=TOWN)
     a = Area.objects.create(code=VILLAGE_A, name="昌黎村", level="village", parent=town)
     b = Area.objects.create(code=VILLAGE_B, name="四方村", level="village", parent=town)

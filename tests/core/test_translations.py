@@ -57,11 +57,12 @@ def parse_po(path: Path) -> dict[str, tuple[str, bool]]:
 
 
 def extracted(app: Path, tmp_path: Path) -> set[str]:
+    # -P: the app's own selectors.py must not shadow the standard library's selectors module.
     copy = tmp_path / app.name
     shutil.copytree(app, copy, ignore=shutil.ignore_patterns("locale", "__pycache__", "static", "migrations"))
     (copy / "locale").mkdir()
     subprocess.run(
-        [sys.executable, "-m", "fupin.cli", "makemessages", "-l", "en", "--no-location", "-v0"],
+        [sys.executable, "-P", "-m", "fupin.cli", "makemessages", "-l", "en", "--no-location", "-v0"],
         cwd=copy,
         check=True,
     )
