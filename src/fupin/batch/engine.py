@@ -89,7 +89,7 @@ def register(con: duckdb.DuckDBPyConnection, tables: RegistryTables) -> None:
 
 
 def register_parquet(con: duckdb.DuckDBPyConnection, directory: str, year: int) -> None:
-    """Expose a Parquet snapshot (see `fupin.batch.snapshot`) as the engine's input relations."""
+    """Expose a Parquet snapshot (see `fupin.batch.synthetic`: money as integer cents) as the input relations."""
     path = str(directory).replace("'", "''")
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW hh AS SELECT household_id, household_no, village_code, housing_safe,
@@ -101,14 +101,13 @@ def register_parquet(con: duckdb.DuckDBPyConnection, directory: str, year: int) 
         FROM read_parquet('{path}/members.parquet') WHERE left_on IS NULL"""
     )
     con.execute(
-        f"""CREATE OR REPLACE TEMP VIEW inc AS SELECT household_id, CAST((wages + business_income
-        - business_cost + property_income + transfer_income - transfer_cost) * 100 AS BIGINT) AS disposable_cents
-        FROM read_parquet('{path}/incomes.parquet') WHERE year = {int(year)}"""
+        f"""CREATE OR REPLACE TEMP VIEW inc AS SELECT household_id, wages_cents + business_income_cents
+        - business_cost_cents + property_income_cents + transfer_income_cents - transfer_cost_cents
+        AS disposable_cents FROM read_parquet('{path}/incomes.parquet') WHERE year = {int(year)}"""
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP VIEW vil AS SELECT village_code, name, registered_population,
-        CAST(per_capita_income * 100 AS BIGINT) AS pc_cents
-        FROM read_parquet('{path}/villages.parquet') WHERE year = {int(year)}"""
+        per_capita_income_cents AS pc_cents FROM read_parquet('{path}/villages.parquet') WHERE year = {int(year)}"""
     )
 
 
@@ -195,11 +194,18 @@ FROM leaves ORDER BY village_code
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection, policy: Policy, year: int, *, name: str = "household_results"
+    con: duckdb.DuckDBPyConnection,
+    policy: Policy,
+    year: int,
+    *,
+    name: str = "household_results",
+    ordered: bool = True,
 ) -> pa.Table:
-    """Evaluate every household with income for `year`; the result is also kept in DuckDB as `name`."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {household_query(policy, year)}")
-    return con.sql(f"SELECT * FROM {name} ORDER BY household_no").to_arrow_table()
+    """Evaluate every household with income for `year`; the result is also registered in DuckDB as `name`."""
+    order = " ORDER BY household_no" if ordered else ""
+    table = con.sql(f"{household_query(policy, year)}{order}").to_arrow_table()
+    con.register(name, table)
+    return table
 
 
 def evaluate_villages(
