@@ -131,6 +131,7 @@ HOUSEHOLD_FIELDS = (
 MEMBER_FIELDS = tuple(name for name, _type in COLUMNS["member"][2:])
 INCOME_FIELDS = tuple(name for name, _type in COLUMNS["income"][3:])
 _STAGE_MODEL = {Household: "household", Member: "member", Income: "income"}
+_SQLITE_ADAPTERS = {_BOOL: int, _MONEY: str, _DATE: dt.date.isoformat}
 
 
 def table(kind: str) -> str:
@@ -209,46 +210,40 @@ class Batch:
     def add(self, kind: str, rows: Iterable[Mapping[str, Any]]) -> int:
         """Stage cleaned rows (dicts keyed by the staging columns, `row` included); returns how many.
 
-        A key field (KEY_FIELDS) that failed validation must be None or blank."""
+        A key field (KEY_FIELDS) that failed validation must be None or blank. A row that passed
+        validation has every column `clean_*` gives."""
         spec = COLUMNS[kind]
-        nullable = {*KEY_FIELDS[kind], "group_name"}
-        adapt = self._adapt
+        names = [name for name, _type in spec]
+        nullable = [i for i, name in enumerate(names) if name in KEY_FIELDS[kind] or name == "group_name"]
+        # SQLite takes these types in the representation Django's own adapters give them.
+        adapt = (
+            []
+            if self.pg
+            else [(i, _SQLITE_ADAPTERS[t]) for i, (_n, t) in enumerate(spec) if t in _SQLITE_ADAPTERS]
+        )
         tuples = []
         for row in rows:
-            values = []
-            for name, sql_type in spec:
-                value = row.get(name)
-                if name in nullable:
-                    value = value or None
-                elif value is None and sql_type == _TEXT:
-                    value = ""
-                values.append(adapt(value))
-            tuples.append(tuple(values))
+            values = [row.get(name) for name in names]
+            for i in nullable:
+                if not values[i]:
+                    values[i] = None
+            for i, convert in adapt:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            tuples.append(values)
         if not tuples:
             return 0
-        names = ", ".join(name for name, _type in spec)
+        columns = ", ".join(names)
         with connection.cursor() as cursor:
             if self.pg:
-                with cursor.cursor.copy(f"COPY {table(kind)} ({names}) FROM STDIN") as copy:
+                with cursor.cursor.copy(f"COPY {table(kind)} ({columns}) FROM STDIN") as copy:
                     for values in tuples:
                         copy.write_row(values)
             else:
                 marks = ", ".join(["%s"] * len(spec))
-                cursor.executemany(f"INSERT INTO {table(kind)} ({names}) VALUES ({marks})", tuples)
+                cursor.executemany(f"INSERT INTO {table(kind)} ({columns}) VALUES ({marks})", tuples)
         self.added[kind] += len(tuples)
         return len(tuples)
-
-    def _adapt(self, value: Any) -> Any:
-        if self.pg or value is None:
-            return value
-        # SQLite: the representation Django's own adapters give these types.
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        return value
 
     def _index(self) -> None:
         if self._indexed:
