@@ -98,10 +98,6 @@ class Condition:
     sql: Callable[[YearThresholds], str]
 
 
-def _pc(facts: HouseholdFacts, derived: dict) -> Decimal | None:
-    return derived["per_capita"]
-
-
 def _income_below_line(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
     line = t.need("poverty_line")
     pc = d["per_capita"]
