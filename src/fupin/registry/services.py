@@ -298,8 +298,19 @@ def update_member(*, actor: User, member: Member, data: Mapping[str, Any], expec
 
 
 @transaction.atomic
-def change_head(*, actor: User, household: Household, new_head: Member, former_head_relation: str) -> None:
-    """户主变更: the new head takes 户主, the former head takes `former_head_relation`."""
+def change_head(
+    *,
+    actor: User,
+    household: Household,
+    new_head: Member,
+    former_head_relation: str,
+    new_head_version: int | None = None,
+    former_head_version: int | None = None,
+) -> None:
+    """户主变更: the new head takes 户主, the former head takes `former_head_relation`.
+
+    The versions, when given, are those the user saw of both members (a web form carries them).
+    """
     ensure_writable(actor, household)
     former = Member.objects.get(household=household, relation="head", left_on__isnull=True)
     if new_head.household_id != household.pk or new_head.left_on is not None or new_head.pk == former.pk:
@@ -308,11 +319,15 @@ def change_head(*, actor: User, household: Household, new_head: Member, former_h
         Member._meta.get_field("relation").choices
     ):
         raise ValidationFailed([Problem("relation", "unknown_code", "请为原户主选择新的“与户主关系”")])
+    if former_head_version is not None:
+        _bump(Member, former.pk, former_head_version, former)
+    if new_head_version is not None:
+        _bump(Member, new_head.pk, new_head_version, new_head)
     former.relation = former_head_relation
-    former.version = F("version") + 1
+    former.version = F("version") + (0 if former_head_version is not None else 1)
     former.save()
     new_head.relation = "head"
-    new_head.version = F("version") + 1
+    new_head.version = F("version") + (0 if new_head_version is not None else 1)
     new_head.save()
 
 
