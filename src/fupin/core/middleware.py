@@ -13,3 +13,18 @@ class ActorMiddleware:
             return self.get_response(request)
         finally:
             current_actor.reset(token)
+
+
+class ChineseFirstMiddleware:
+    """The system speaks Chinese unless the user chose English with the language button.
+
+    Django's LocaleMiddleware would otherwise follow the browser's Accept-Language, and an office PC
+    with an English browser would get English pages nobody asked for. Goes before LocaleMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
