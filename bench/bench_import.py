@@ -209,9 +209,7 @@ def _measure_sqlite(path: Path, audit_households: bool) -> dict:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     env = {"DATABASE_URL": f"sqlite:///{db}"}
     _migrate(env)
-    result = _run_phase(
-        ["--phase", "import", str(path), *(["--no-household-audit"] * (not audit_households))], env
-    )
+    result = _run_phase(["--phase", "import", str(path), *(["--household-audit"] * audit_households)], env)
     result["db_bytes"] = db.stat().st_size
     return result
 
@@ -225,9 +223,7 @@ def _measure_pg(path: Path, audit_households: bool) -> dict:
     try:
         env = {"DATABASE_URL": f"{PG_SERVER}/{name}"}
         _migrate(env)
-        return _run_phase(
-            ["--phase", "import", str(path), *(["--no-household-audit"] * (not audit_households))], env
-        )
+        return _run_phase(["--phase", "import", str(path), *(["--household-audit"] * audit_households)], env)
     finally:
         with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -250,7 +246,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--households", type=int, default=400_000)
     parser.add_argument("--skip-pg", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
-    parser.add_argument("--no-household-audit", action="store_true", help="one audit entry per import only")
+    parser.add_argument("--household-audit", action="store_true", help="one audit entry per household too")
     parser.add_argument("--record", action="store_true", help="append the results to bench/RESULTS.md")
     parser.add_argument("--phase", choices=["floor", "import"], help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
@@ -260,7 +256,7 @@ def main(argv: list[str]) -> None:
         result = (
             _phase_floor(args.file)
             if args.phase == "floor"
-            else _phase_import(args.file, not args.no_household_audit)
+            else _phase_import(args.file, args.household_audit)
         )
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result, ensure_ascii=False))
@@ -278,7 +274,7 @@ def main(argv: list[str]) -> None:
         f"floor (calamine read): {floor['seconds']:.1f} s, {floor['rows']} rows, peak {floor['peak_rss_mb']:.0f} MB"
     )
     rows = [("calamine read (floor)", floor, None)]
-    audit_households = not args.no_household_audit
+    audit_households = args.household_audit
     if not args.skip_sqlite:
         sqlite = _measure_sqlite(path, audit_households)
         print(
@@ -305,7 +301,7 @@ def _record(path: Path, size_mb: float, rows: list, floor: dict, audit_household
         f"## Registry workbook import — {dt.date.today():%Y-%m-%d}",
         "",
         f"Machine: {_machine()}. Command: `.venv/bin/python bench/bench_import.py --record`"
-        + ("" if audit_households else " --no-household-audit")
+        + (" --household-audit" if audit_households else "")
         + f". File: `bench/out/{path.name}` ({size_mb:.0f} MB; {floor['rows']:,} worksheet rows).",
         "",
         "| run | seconds | × floor | peak RSS (MB) | notes |",

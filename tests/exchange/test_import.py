@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import zipfile
 from decimal import Decimal
@@ -79,7 +80,7 @@ def test_valid_workbook_creates_households_members_incomes_with_history(users, t
 def test_import_leaves_audit_entries_and_a_valid_chain(areas, tmp_path):
     path = write_workbook(tmp_path / "ok.xlsx", registry_sheets(2))
     before = AuditEvent.objects.count()
-    report = import_registry(path)
+    report = import_registry(path, audit_households=True)
     entries = AuditEvent.objects.filter(id__gt=0).order_by("id")[before:]
     actions = [e.action for e in entries]
     assert actions == ["import_create", "import_create", "import"]
@@ -90,11 +91,14 @@ def test_import_leaves_audit_entries_and_a_valid_chain(areas, tmp_path):
     assert audit.verify().ok
 
 
-def test_one_audit_entry_only_when_asked(areas, tmp_path):
+def test_one_audit_entry_per_import_by_default(areas, tmp_path):
     path = write_workbook(tmp_path / "ok.xlsx", registry_sheets(2))
     before = AuditEvent.objects.count()
-    import_registry(path, audit_households=False)
-    assert list(AuditEvent.objects.order_by("id").values_list("action", flat=True))[before:] == ["import"]
+    import_registry(path)
+    entries = list(AuditEvent.objects.order_by("id"))[before:]
+    assert [e.action for e in entries] == ["import"]
+    touched = hashlib.sha256(b"T0001\nT0002\n").hexdigest()
+    assert entries[0].detail["households_sha256"] == touched
 
 
 def test_dry_run_validates_and_commits_nothing(areas, tmp_path):

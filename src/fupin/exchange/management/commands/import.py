@@ -23,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="把 JSON 报告写到此文件")
         parser.add_argument("--user", help="以该用户的身份和管辖范围导入（默认：系统，不限范围）")
         parser.add_argument(
-            "--no-household-audit", action="store_true", help="审计记录只写一条导入记录，不逐户记录"
+            "--household-audit",
+            action="store_true",
+            help="除导入记录外，每个新增或修改的户再各写一条审计记录",
         )
 
     def handle(self, *args, **options):
@@ -49,7 +51,7 @@ class Command(BaseCommand):
                 actor=actor,
                 dry_run=options["dry_run"],
                 progress=progress,
-                audit_households=not options["no_household_audit"],
+                audit_households=options["household_audit"],
             )
         except PermissionError as exc:
             raise CommandError(str(exc)) from exc
