@@ -164,6 +164,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "扶贫信息系统 API：村、户、成员、收入（按用户的区域范围）",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     # One enum per code list, whichever field uses it.
     "ENUM_NAME_OVERRIDES": {
         "PovertyCauseEnum": "fupin.core.codes.POVERTY_CAUSE.choices",

@@ -318,8 +318,7 @@ def _render_create(request, form, member_forms, income_form, member_errors) -> H
 @require_GET
 def member_row(request: HttpRequest) -> HttpResponse:
     """One more empty member row for the registration form (htmx)."""
-    if not request.user.manages_households:
-        raise PermissionDenied(_("您的角色不能登记贫困户"))
+    _creatable_villages(request)  # the same permission as the registration form it belongs to
     index = request.GET.get("index", "")
     if not index.isdigit() or not 0 < int(index) < MAX_MEMBER_ROWS:
         return HttpResponseBadRequest(_("成员行编号不对"))
