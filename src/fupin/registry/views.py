@@ -379,6 +379,8 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = _live_member(household, member_pk)
     if request.method == "GET":
         form = MemberForm(initial=MemberForm.initial_for(member))
+        # The edit form shows the full ID number: that is an unmasked view like any other.
+        audit.record("unmask", "registry.Member", member.pk, {"field": "id_number", "via": "member_edit"})
     else:
         form = MemberForm(request.POST)
         if form.is_valid() and (version := _version(form)) is not None:
