@@ -116,7 +116,7 @@ def test_progress_is_polled_until_the_job_is_done(client, users, tmp_path):
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_job_runs_in_a_background_thread(client, users, tmp_path, settings):
     settings.EXCHANGE_RUN_INLINE = False
     login(client, users, "town")
