@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from fupin.areas.models import Area, VillageYear
@@ -100,13 +100,6 @@ COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("transfer_income", _MONEY),
         ("transfer_cost", _MONEY),
     ],
-}
-# Worked out here while committing.
-_DERIVED = {
-    "village": [],
-    "household": [("household_id", _BIG), ("group_id", _TEXT), ("is_new", _BOOL), ("changed", _BOOL)],
-    "member": [("household_id", _BIG), ("member_id", _BIG), ("is_new", _BOOL), ("changed", _BOOL)],
-    "income": [("household_id", _BIG), ("income_id", _BIG), ("is_new", _BOOL), ("changed", _BOOL)],
 }
 # Fields a caller nulls when they failed validation, so that the rules across rows skip them
 # instead of reporting a second error for one bad cell.
@@ -192,11 +185,18 @@ class Batch:
         self.today = timezone.localdate(self.now)
         self.added = dict.fromkeys(KINDS, 0)
         self._indexed = False
+        self._maps: list[str] = []
         temp = "TEMPORARY" if self.pg else "TEMP"
+        if self.pg:
+            self._tune_postgresql()
         with connection.cursor() as cursor:
             for kind in KINDS:
                 cursor.execute(f"DROP TABLE IF EXISTS {table(kind)}")
-                columns = ", ".join(f"{name} {sql_type}" for name, sql_type in COLUMNS[kind] + _DERIVED[kind])
+                # On SQLite the row number is the rowid: the joins of the commit look rows up by it.
+                columns = ", ".join(
+                    f"{name} {'INTEGER PRIMARY KEY' if name == 'row' and not self.pg else sql_type}"
+                    for name, sql_type in COLUMNS[kind]
+                )
                 cursor.execute(f"CREATE {temp} TABLE {table(kind)} ({columns})")
             cursor.execute("DROP TABLE IF EXISTS fupin_stage_group")
             cursor.execute(
@@ -204,6 +204,27 @@ class Batch:
             )
             cursor.execute("DROP TABLE IF EXISTS fupin_stage_leaver")
             cursor.execute(f"CREATE {temp} TABLE fupin_stage_leaver (id {_BIG})")
+            if not self.pg:
+                # A bounded page cache large enough for the registry's indexes during a big load.
+                self._cache = []
+                for db in ("main", "temp"):
+                    cursor.execute(f"PRAGMA {db}.cache_size")
+                    self._cache.append(cursor.fetchone()[0])
+                cursor.execute("PRAGMA main.cache_size = -262144")
+                cursor.execute("PRAGMA temp.cache_size = -131072")
+
+    def _tune_postgresql(self) -> None:
+        """Memory for the sorts and hash joins of a big batch, for this transaction only (the defaults,
+        4 MB and 8 MB, spill a million staged rows to disk)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '128MB'")
+        try:
+            # Refused once the session has used a temporary table; the savepoint keeps the
+            # transaction usable then.
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL temp_buffers = '256MB'")
+        except DatabaseError:
+            pass
 
     # -- staging ---------------------------------------------------------------------------------
 
@@ -556,23 +577,12 @@ class Batch:
 
     # -- commit ----------------------------------------------------------------------------------
 
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.rowcount
-
-    def _differs(self, a: str, b: str) -> str:
-        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
-
-    def _stamp(self) -> Any:
-        return connection.ops.adapt_datetimefield_value(self.now)
-
-    @property
-    def _user_id(self) -> int | None:
-        return self.actor.pk if self.actor is not None else None
-
     def commit(self) -> Counts:
-        """Write the staged rows; call only after `check()` returned no problems."""
+        """Write the staged rows; call only after `check()` returned no problems.
+
+        Each kind is mapped once (staging row → record id, new or not) into a narrow temporary table;
+        the writes then join staging and map. The staging tables themselves are never updated:
+        rewriting a million staged rows several times is what a naive version spends its time on."""
         self._index()
         counts = Counts()
         self._commit_villages(counts)
@@ -648,86 +658,132 @@ class Batch:
                 "INSERT INTO fupin_stage_group (village, name, code) VALUES (%s, %s, %s)",
                 [(village, name, known[(village, name)]) for village, name in wanted],
             )
-        self._execute(
-            f"UPDATE {table('household')} AS s SET group_id = g.code FROM fupin_stage_group AS g "
-            "WHERE g.village = s.village AND g.name = s.group_name"
-        )
+        self._execute("CREATE INDEX fupin_stage_group_key ON fupin_stage_group (village, name)")
 
-    def _resolve(self, kind: str) -> None:
-        self._execute(
-            f"UPDATE {table(kind)} AS s SET household_id = h.id FROM registry_household AS h "
-            "WHERE h.household_no = s.household_no AND s.household_id IS NULL"
-        )
+    # -- helpers of the commit -------------------------------------------------------------------
 
-    def _history(self, model: type, where: str, history_type: str, join: str = "", reason: str = "") -> int:
-        """simple-history rows for the records of `model` the staging rows point at (or `join` gives)."""
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _differs(self, a: str, b: str) -> str:
+        return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
+
+    def _stamp(self) -> Any:
+        return connection.ops.adapt_datetimefield_value(self.now)
+
+    @property
+    def _user_id(self) -> int | None:
+        return self.actor.pk if self.actor is not None else None
+
+    def _new_id(self, model: type) -> str:
+        """SQL giving a new primary key of `model` per row of a query ordered by staging row `x.row`."""
+        db_table = model._meta.db_table
+        if self.pg:
+            return f"nextval(pg_get_serial_sequence('{db_table}', 'id'))"
+        # SQLite has one writer (this transaction): the keys after the highest ever given are free.
+        (base,) = self._rows(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{db_table}'), 0), "
+            f"COALESCE((SELECT MAX(id) FROM {db_table}), 0))"
+        )[0]
+        return f"{int(base)} + x.row"
+
+    def _temp_table(
+        self, name: str, select: str, params: Sequence[Any] = (), *, index: Sequence[str] = ()
+    ) -> None:
+        self._execute(f"DROP TABLE IF EXISTS {name}")
+        self._execute(f"CREATE TEMP TABLE {name} AS {select}", params)
+        for columns in index:
+            self._execute(f"CREATE INDEX {name}_{columns.replace(', ', '_')} ON {name} ({columns})")
+        if self.pg:
+            self._execute(f"ANALYZE {name}")
+        self._maps.append(name)
+
+    def _history(self, model: type, join: str, history_type: str, reason: str = "") -> int:
+        """simple-history rows for the records of `model` that `join` (on `r.id`) selects."""
         history = model.history.model
         own = {f.attname for f in model._meta.concrete_fields}
         copied = [f.column for f in history._meta.concrete_fields if f.attname in own]
-        kind = _STAGE_MODEL[model]
-        join = join or f"JOIN {table(kind)} s ON r.id = s.{kind}_id"
-        order = "r.id" if "fupin_stage_leaver" in join else "s.row"
         return self._execute(
             f"INSERT INTO {history._meta.db_table} ({', '.join(copied)}, history_date, history_change_reason, "
             f"history_type, history_user_id) SELECT {', '.join('r.' + c for c in copied)}, %s, %s, %s, %s "
-            f"FROM {model._meta.db_table} r {join} WHERE {where} ORDER BY {order}",
+            f"FROM {model._meta.db_table} r {join} ORDER BY r.id",
             [self._stamp(), reason or self.reason, history_type, self._user_id],
         )
 
+    # -- households, members, incomes --------------------------------------------------------------
+
     def _commit_households(self, counts: Counts) -> None:
-        s = table("household")
-        self._resolve("household")
+        s, m, changed = table("household"), "fupin_map_household", "fupin_changed_household"
+        self._temp_table(
+            m,
+            f"SELECT x.row, x.household_no, COALESCE(x.id, {self._new_id(Household)}) AS household_id, "
+            "x.id IS NULL AS is_new, x.group_id FROM (SELECT s.row, s.household_no, r.id, g.code AS group_id "
+            f"FROM {s} s LEFT JOIN registry_household r ON r.household_no = s.household_no "
+            "LEFT JOIN fupin_stage_group g ON g.village = s.village AND g.name = s.group_name ORDER BY s.row) x",
+            index=["row", "household_id"],
+        )
         differs = " OR ".join(
             [self._differs(f"r.{f}", f"s.{f}") for f in HOUSEHOLD_FIELDS]
-            + [self._differs("r.village_id", "s.village"), self._differs("r.group_id", "s.group_id")]
+            + [self._differs("r.village_id", "s.village"), self._differs("r.group_id", "m.group_id")]
         )
-        self._execute(
-            f"UPDATE {s} AS s SET changed = TRUE FROM registry_household AS r "
-            f"WHERE r.id = s.household_id AND ({differs})"
+        self._temp_table(
+            changed,
+            f"SELECT m.household_id AS id FROM {m} m JOIN {s} s ON s.row = m.row "
+            f"JOIN registry_household r ON r.id = m.household_id WHERE NOT m.is_new AND ({differs})",
+            index=["id"],
         )
         assignments = ", ".join(f"{f} = s.{f}" for f in HOUSEHOLD_FIELDS)
         counts.households_updated = self._execute(
-            f"UPDATE registry_household AS r SET {assignments}, village_id = s.village, group_id = s.group_id, "
-            f"version = r.version + 1, updated_at = %s FROM {s} AS s WHERE r.id = s.household_id AND s.changed",
+            f"UPDATE registry_household AS r SET {assignments}, village_id = s.village, group_id = m.group_id, "
+            f"version = r.version + 1, updated_at = %s FROM {s} AS s JOIN {m} AS m ON m.row = s.row "
+            f"WHERE r.id = m.household_id AND r.id IN (SELECT id FROM {changed})",
             [self._stamp()],
         )
-        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE household_id IS NULL")
         fields = ", ".join(HOUSEHOLD_FIELDS)
         counts.households_created = self._execute(
-            f"INSERT INTO registry_household (household_no, {fields}, village_id, group_id, status, version, "
-            f"created_at, updated_at) SELECT household_no, {fields}, village, group_id, 'registered', 1, %s, %s "
-            f"FROM {s} WHERE is_new ORDER BY row",
+            f"INSERT INTO registry_household (id, household_no, {fields}, village_id, group_id, status, version, "
+            f"created_at, updated_at) SELECT m.household_id, s.household_no, {', '.join('s.' + f for f in HOUSEHOLD_FIELDS)}, "
+            f"s.village, m.group_id, 'registered', 1, %s, %s FROM {s} s JOIN {m} m ON m.row = s.row "
+            "WHERE m.is_new ORDER BY m.household_id",
             [self._stamp(), self._stamp()],
         )
-        self._resolve("household")
-        counts.history_rows += self._history(Household, "s.is_new", "+")
-        counts.history_rows += self._history(Household, "s.changed", "~")
+        counts.history_rows += self._history(
+            Household, f"JOIN {m} m ON m.household_id = r.id WHERE m.is_new", "+"
+        )
+        counts.history_rows += self._history(Household, f"JOIN {changed} c ON c.id = r.id", "~")
         self._execute(
             "INSERT INTO registry_statuschange (household_id, from_status, to_status, year, reason, changed_by_id, "
-            f"changed_at) SELECT household_id, '', 'registered', identified_year, %s, %s, %s FROM {s} "
-            "WHERE is_new ORDER BY row",
+            f"changed_at) SELECT m.household_id, '', 'registered', s.identified_year, %s, %s, %s FROM {s} s "
+            f"JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.household_id",
             ["识别为贫困户（导入）", self._user_id, self._stamp()],
         )
+        if self.pg:
+            self._execute("ANALYZE registry_household")
 
     def _commit_members(self, counts: Counts) -> None:
-        s = table("member")
-        self._resolve("member")
+        s, m, changed = table("member"), "fupin_map_member", "fupin_changed_member"
         # Identity by ID number within the household: the member on the register, else the latest who left.
-        self._execute(
-            f"UPDATE {s} AS s SET member_id = r.id FROM registry_member AS r "
-            "WHERE r.household_id = s.household_id AND r.id_number = s.id_number AND r.left_on IS NULL"
-        )
-        self._execute(
-            f"UPDATE {s} AS s SET member_id = x.id FROM (SELECT household_id, id_number, MAX(id) AS id "
-            "FROM registry_member WHERE left_on IS NOT NULL "
-            f"AND household_id IN (SELECT household_id FROM {s}) GROUP BY household_id, id_number) AS x "
-            "WHERE s.member_id IS NULL AND x.household_id = s.household_id AND x.id_number = s.id_number"
+        self._temp_table(
+            m,
+            f"SELECT x.row, x.household_id, COALESCE(x.live_id, x.gone_id, {self._new_id(Member)}) AS member_id, "
+            "x.live_id IS NULL AND x.gone_id IS NULL AS is_new FROM (SELECT s.row, h.id AS household_id, "
+            f"live.id AS live_id, gone.id AS gone_id FROM {s} s "
+            "JOIN registry_household h ON h.household_no = s.household_no "
+            "LEFT JOIN registry_member live ON live.household_id = h.id AND live.id_number = s.id_number "
+            "AND live.left_on IS NULL "
+            "LEFT JOIN (SELECT household_id, id_number, MAX(id) AS id FROM registry_member WHERE left_on IS NOT NULL "
+            "AND household_id IN (SELECT r.id FROM registry_household r "
+            f"WHERE r.household_no IN (SELECT household_no FROM {s})) GROUP BY household_id, id_number) gone "
+            "ON gone.household_id = h.id AND gone.id_number = s.id_number ORDER BY s.row) x",
+            index=["row", "member_id", "household_id"],
         )
         # Leavers first: the same person may be listed in another household of this batch.
         self._execute(
             "INSERT INTO fupin_stage_leaver (id) SELECT r.id FROM registry_member r "
-            f"WHERE r.left_on IS NULL AND r.household_id IN (SELECT household_id FROM {s}) "
-            f"AND NOT EXISTS (SELECT 1 FROM {s} x WHERE x.member_id = r.id)"
+            f"WHERE r.left_on IS NULL AND r.household_id IN (SELECT household_id FROM {m}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {m} x WHERE x.member_id = r.id)"
         )
         counts.members_left = self._execute(
             "UPDATE registry_member SET left_on = %s, left_reason = %s, version = version + 1, updated_at = %s "
@@ -736,82 +792,84 @@ class Batch:
         )
         if counts.members_left:
             counts.history_rows += self._history(
-                Member,
-                "TRUE",
-                "~",
-                join="JOIN fupin_stage_leaver l ON l.id = r.id",
-                reason=LEFT_CHANGE_REASON,
+                Member, "JOIN fupin_stage_leaver l ON l.id = r.id", "~", reason=LEFT_CHANGE_REASON
             )
         differs = " OR ".join(
             [self._differs(f"r.{f}", f"s.{f}") for f in MEMBER_FIELDS] + ["r.left_on IS NOT NULL"]
         )
-        self._execute(
-            f"UPDATE {s} AS s SET changed = TRUE FROM registry_member AS r WHERE r.id = s.member_id AND ({differs})"
+        self._temp_table(
+            changed,
+            f"SELECT m.member_id AS id, s.relation = 'head' AS head FROM {m} m JOIN {s} s ON s.row = m.row "
+            f"JOIN registry_member r ON r.id = m.member_id WHERE NOT m.is_new AND ({differs})",
+            index=["id"],
         )
         assignments = ", ".join(f"{f} = s.{f}" for f in MEMBER_FIELDS)
         # Who stops being head is updated before who becomes head: one head per household at all times.
-        for relation in ("s.relation <> 'head'", "s.relation = 'head'"):
+        for head in ("NOT head", "head"):
             counts.members_updated += self._execute(
                 f"UPDATE registry_member AS r SET {assignments}, left_on = NULL, left_reason = '', "
-                f"version = r.version + 1, updated_at = %s FROM {s} AS s "
-                f"WHERE r.id = s.member_id AND s.changed AND {relation}",
+                f"version = r.version + 1, updated_at = %s FROM {s} AS s JOIN {m} AS m ON m.row = s.row "
+                f"WHERE r.id = m.member_id AND r.id IN (SELECT id FROM {changed} WHERE {head})",
                 [self._stamp()],
             )
-        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE member_id IS NULL")
         fields = ", ".join(MEMBER_FIELDS)
         counts.members_created = self._execute(
-            f"INSERT INTO registry_member (household_id, {fields}, left_reason, version, created_at, updated_at) "
-            f"SELECT household_id, {fields}, '', 1, %s, %s FROM {s} WHERE is_new ORDER BY row",
+            f"INSERT INTO registry_member (id, household_id, {fields}, left_reason, version, created_at, updated_at) "
+            f"SELECT m.member_id, m.household_id, {', '.join('s.' + f for f in MEMBER_FIELDS)}, '', 1, %s, %s "
+            f"FROM {s} s JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.member_id",
             [self._stamp(), self._stamp()],
         )
-        self._execute(
-            f"UPDATE {s} AS s SET member_id = r.id FROM registry_member AS r WHERE s.is_new "
-            "AND r.household_id = s.household_id AND r.id_number = s.id_number AND r.left_on IS NULL"
-        )
-        counts.history_rows += self._history(Member, "s.is_new", "+")
-        counts.history_rows += self._history(Member, "s.changed", "~")
+        counts.history_rows += self._history(Member, f"JOIN {m} m ON m.member_id = r.id WHERE m.is_new", "+")
+        counts.history_rows += self._history(Member, f"JOIN {changed} c ON c.id = r.id", "~")
 
     def _commit_incomes(self, counts: Counts) -> None:
-        s = table("income")
-        self._resolve("income")
-        self._execute(
-            f"UPDATE {s} AS s SET income_id = r.id FROM registry_income AS r "
-            "WHERE r.household_id = s.household_id AND r.year = s.year"
+        s, m, changed = table("income"), "fupin_map_income", "fupin_changed_income"
+        self._temp_table(
+            m,
+            f"SELECT x.row, x.household_id, COALESCE(x.id, {self._new_id(Income)}) AS income_id, "
+            "x.id IS NULL AS is_new FROM (SELECT s.row, h.id AS household_id, r.id FROM "
+            f"{s} s JOIN registry_household h ON h.household_no = s.household_no "
+            "LEFT JOIN registry_income r ON r.household_id = h.id AND r.year = s.year ORDER BY s.row) x",
+            index=["row", "income_id"],
         )
         differs = " OR ".join(self._differs(f"r.{f}", f"s.{f}") for f in INCOME_FIELDS)
-        self._execute(
-            f"UPDATE {s} AS s SET changed = TRUE FROM registry_income AS r WHERE r.id = s.income_id AND ({differs})"
+        self._temp_table(
+            changed,
+            f"SELECT m.income_id AS id FROM {m} m JOIN {s} s ON s.row = m.row "
+            f"JOIN registry_income r ON r.id = m.income_id WHERE NOT m.is_new AND ({differs})",
+            index=["id"],
         )
         assignments = ", ".join(f"{f} = s.{f}" for f in INCOME_FIELDS)
         counts.incomes_updated = self._execute(
             f"UPDATE registry_income AS r SET {assignments}, version = r.version + 1 FROM {s} AS s "
-            "WHERE r.id = s.income_id AND s.changed"
+            f"JOIN {m} AS m ON m.row = s.row WHERE r.id = m.income_id AND r.id IN (SELECT id FROM {changed})"
         )
-        self._execute(f"UPDATE {s} SET is_new = TRUE WHERE income_id IS NULL")
         fields = ", ".join(INCOME_FIELDS)
         counts.incomes_created = self._execute(
-            f"INSERT INTO registry_income (household_id, year, {fields}, version) "
-            f"SELECT household_id, year, {fields}, 1 FROM {s} WHERE is_new ORDER BY row"
+            f"INSERT INTO registry_income (id, household_id, year, {fields}, version) "
+            f"SELECT m.income_id, m.household_id, s.year, {', '.join('s.' + f for f in INCOME_FIELDS)}, 1 "
+            f"FROM {s} s JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.income_id"
         )
-        self._execute(
-            f"UPDATE {s} AS s SET income_id = r.id FROM registry_income AS r WHERE s.is_new "
-            "AND r.household_id = s.household_id AND r.year = s.year"
-        )
-        counts.history_rows += self._history(Income, "s.is_new", "+")
-        counts.history_rows += self._history(Income, "s.changed", "~")
+        counts.history_rows += self._history(Income, f"JOIN {m} m ON m.income_id = r.id WHERE m.is_new", "+")
+        counts.history_rows += self._history(Income, f"JOIN {changed} c ON c.id = r.id", "~")
 
     def touched_households(self) -> Iterator[tuple[int, str, bool]]:
         """(id, 户编号, created) of every household the commit created or changed in any way, streamed."""
-        h, m, i = table("household"), table("member"), table("income")
+        touched = (
+            "SELECT household_id FROM fupin_map_household WHERE is_new "
+            "UNION SELECT id FROM fupin_changed_household "
+            "UNION SELECT household_id FROM fupin_map_member WHERE is_new "
+            "UNION SELECT m.household_id FROM fupin_map_member m JOIN fupin_changed_member c ON c.id = m.member_id "
+            "UNION SELECT household_id FROM registry_member WHERE id IN (SELECT id FROM fupin_stage_leaver) "
+            "UNION SELECT household_id FROM fupin_map_income WHERE is_new "
+            "UNION SELECT m.household_id FROM fupin_map_income m JOIN fupin_changed_income c ON c.id = m.income_id"
+        )
+        self._temp_table("fupin_touched", touched)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT r.id, r.household_no, s.is_new FROM registry_household r "
-                f"LEFT JOIN {h} s ON s.household_id = r.id WHERE r.id IN ("
-                f"SELECT household_id FROM {h} WHERE is_new OR changed "
-                f"UNION SELECT household_id FROM {m} WHERE is_new OR changed "
-                f"UNION SELECT household_id FROM {i} WHERE is_new OR changed "
-                "UNION SELECT household_id FROM registry_member WHERE id IN (SELECT id FROM fupin_stage_leaver)"
-                ") ORDER BY r.household_no"
+                "SELECT r.id, r.household_no, h.is_new FROM fupin_touched t "
+                "JOIN registry_household r ON r.id = t.household_id "
+                "LEFT JOIN fupin_map_household h ON h.household_id = t.household_id ORDER BY r.household_no"
             )
             while rows := cursor.fetchmany(5000):
                 for pk, number, created in rows:
@@ -819,5 +877,12 @@ class Batch:
 
     def close(self) -> None:
         with connection.cursor() as cursor:
-            for name in [table(kind) for kind in KINDS] + ["fupin_stage_group", "fupin_stage_leaver"]:
+            for name in [table(kind) for kind in KINDS] + [
+                "fupin_stage_group",
+                "fupin_stage_leaver",
+                *self._maps,
+            ]:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
+            if not self.pg:
+                cursor.execute(f"PRAGMA main.cache_size = {int(self._cache[0])}")
+                cursor.execute(f"PRAGMA temp.cache_size = {int(self._cache[1])}")
