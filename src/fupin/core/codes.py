@@ -8,6 +8,7 @@ alternative spellings an import must accept are listed as aliases.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy
@@ -24,9 +25,17 @@ class CodeList:
     def choices(self) -> list[tuple[str, object]]:
         return [(code, gettext_lazy(label)) for code, label in self.items]
 
-    @property
+    @functools.cached_property
     def codes(self) -> list[str]:
+        # Cached: an import checks millions of cells against these lists.
         return [code for code, _label in self.items]
+
+    @functools.cached_property
+    def _by_label(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for code, item_label in self.items:
+            found.setdefault(item_label, code)
+        return found
 
     @property
     def labels(self) -> list[str]:
@@ -38,10 +47,8 @@ class CodeList:
     def code_for(self, label: str) -> str | None:
         """The code for a Chinese label or one of its aliases; None when unknown."""
         text = (label or "").strip()
-        for code, item_label in self.items:
-            if text == item_label:
-                return code
-        return self.aliases.get(text)
+        code = self._by_label.get(text)
+        return code if code is not None else self.aliases.get(text)
 
 
 HOUSEHOLD_ATTRIBUTE = CodeList(

@@ -344,8 +344,8 @@ def import_registry(
     `actor` None is the system (the command line): no area restriction. Raises PermissionError when
     `actor` may not import households at all.
 
-    The audit trail gets one `import` entry (file digest, counts, changes, and a digest of the numbers
-    of the households touched); `audit_households` adds one entry per household created or changed,
+    The audit trail gets one `import` entry (file digest, counts, changes); `audit_households` adds
+    one entry per household created or changed (and to the summary the digest of their numbers),
     which costs about a quarter of the import time at province scale (bench/RESULTS.md) while the
     history rows already say who changed each record, when and by which import."""
     path = Path(path)
@@ -415,11 +415,16 @@ def _validate(run: _Run) -> None:
 
 
 def _audit(batch: Batch, report: ImportReport, actor: User | None, per_household: bool) -> None:
-    touched = hashlib.sha256()
-    entries: list[audit.Entry] = []
-    for household_id, number, created in batch.touched_households():
-        touched.update(number.encode() + b"\n")
-        if per_household:
+    detail: dict[str, Any] = {
+        "file_sha256": report.sha256,
+        "counts": report.counts,
+        "changes": report.changes,
+    }
+    if per_household:
+        touched = hashlib.sha256()
+        entries: list[audit.Entry] = []
+        for household_id, number, created in batch.touched_households():
+            touched.update(number.encode() + b"\n")
             entries.append(
                 audit.Entry(
                     "import_create" if created else "import_update",
@@ -431,17 +436,7 @@ def _audit(batch: Batch, report: ImportReport, actor: User | None, per_household
             if len(entries) >= CHUNK:
                 audit.record_many(entries, actor=actor)
                 entries = []
-    if entries:
-        audit.record_many(entries, actor=actor)
-    audit.record(
-        "import",
-        "registry",
-        report.filename,
-        {
-            "file_sha256": report.sha256,
-            "counts": report.counts,
-            "changes": report.changes,
-            "households_sha256": touched.hexdigest(),
-        },
-        actor=actor,
-    )
+        if entries:
+            audit.record_many(entries, actor=actor)
+        detail["households_sha256"] = touched.hexdigest()
+    audit.record("import", "registry", report.filename, detail, actor=actor)
