@@ -315,7 +315,8 @@ def _record(path: Path, size_mb: float, rows: list, floor: dict, audit_household
                 f"{result['members']:,} members; read+clean+stage {marks.get('check', 0):.0f} s, "
                 f"cross-row checks {marks.get('commit', 0) - marks.get('check', 0):.0f} s, "
                 f"commit with history {marks.get('audit', 0) - marks.get('commit', 0):.0f} s, "
-                f"audit trail {result['seconds'] - marks.get('audit', 0):.0f} s ({result['audit_entries']:,} entries)"
+                f"audit entries, drop staging and COMMIT {result['seconds'] - marks.get('audit', 0):.0f} s "
+                f"({result['audit_entries']:,} audit entries)"
             )
         ratio_text = "1.0" if ratio is None else f"{ratio:.1f}"
         lines.append(
