@@ -1,4 +1,5 @@
-"""`fupin loaddemo` writes the demo town through the registry's batched write path, once.
+"""`fupin loaddemo` writes the demo town through the registry's write paths (`registry.bulk`,
+`registry.services`), once.
 
 One test on purpose: loading the town takes several seconds, and every step (load, cross-check,
 second run, reset) needs the loaded database.
@@ -61,6 +62,16 @@ def check_loaded(town: demo_town.DemoTown, loads: int = 1) -> None:
     exits = StatusChange.objects.filter(household__village__code__startswith=TOWN, to_status="exited")
     assert exits.count() == sum(1 for h in town.households if h.exit_year)
     assert set(exits.values_list("changed_by", flat=True)) == {town_user.pk}
+    assert sorted(exits.values_list("household__household_no", "year", "reason")) == sorted(
+        (h.household_no, e.year, e.reason)
+        for h in town.households
+        for e in h.events
+        if e.to_status == "exited"
+    )
+    registered = StatusChange.objects.filter(
+        household__village__code__startswith=TOWN, to_status="registered"
+    )
+    assert registered.count() == 1466
     returned = Household.objects.filter(village__code__startswith=TOWN, status="returned")
     assert returned.count() == sum(1 for h in town.households if h.status == "returned")
     # History and audit trail were written for the batch like for single saves (and stay after a reset).
@@ -69,6 +80,10 @@ def check_loaded(town: demo_town.DemoTown, loads: int = 1) -> None:
     assert Household.history.filter(history_type="~", history_user=town_user).count() == changes * loads
     assert Member.history.filter(history_type="+", history_user=town_user).count() == 3608 * loads
     assert Income.history.filter(history_type="+").count() == 1466 * 5 * loads
+    assert LivingConditions.history.filter(history_type="+", history_user=town_user).count() == 1466 * loads
+    assert (
+        AuditEvent.objects.filter(object_type="registry.Income", action="create").count() == 1466 * 5 * loads
+    )
     assert AuditEvent.objects.filter(object_type="registry.Member", action="create").count() == 3608 * loads
     assert (
         AuditEvent.objects.filter(object_type="registry.Household", action="update").count()

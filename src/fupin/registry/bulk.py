@@ -1,8 +1,8 @@
 """The set-based write path of the registry: a whole workbook of households at once, same rules,
 same history.
 
-`services` writes one household at a time with the ORM; `bulk_households` batches the ORM for the
-demo town; an import of a province (a million members) needs neither Python objects per row nor a
+`services` writes one household at a time with the ORM (the demo loader uses it for exits, returns);
+an import of a province (a million members) needs neither Python objects per row nor a
 query per row. A `Batch` takes rows that `validation.clean_*` has already cleaned, stages them in
 temporary tables (batched inserts on SQLite, `COPY` on PostgreSQL), checks the rules across rows and
 against the database with a handful of set-based queries, and commits with a few `INSERT … SELECT`
