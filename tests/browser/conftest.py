@@ -44,3 +44,12 @@ def login(live_server, page):
         page.wait_for_load_state()
 
     return do
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    # Live-server tests flush every table when they end, shipped data included. pytest-django sorts
+    # transactional tests last, but not these (their database comes through the live_server fixture), so
+    # move them to the very end where no test that expects the shipped areas follows.
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    items[:] = [item for item in items if not item.get_closest_marker("browser")] + browser
