@@ -22,6 +22,7 @@ from fupin.core.models import User
 from fupin.registry.idnumber import mask, mask_phone
 from fupin.registry.models import Household, Income, Member
 from fupin.registry.selectors import households_for
+from fupin.registry.validation import MEMBER_FIELDS
 
 from .schema import HOUSEHOLDS, INCOMES, MEMBERS, VILLAGES
 from .writer import RegistryWorkbook
@@ -159,23 +160,7 @@ def _members(households: QuerySet[Household], id_text) -> Iterator[list]:
     rows = (
         Member.objects.filter(household__in=households, left_on__isnull=True)
         .order_by("household__household_no", "id")
-        .values_list(
-            "household__household_no",
-            "name",
-            "id_number",
-            "relation",
-            "ethnicity",
-            "education",
-            "school_status",
-            "health",
-            "labour",
-            "migrant_work",
-            "work_months",
-            "medical_insurance",
-            "pension_insurance",
-            "dibao",
-            "tekun",
-        )
+        .values_list("household__household_no", *MEMBER_FIELDS)
     )
     for (
         number,

@@ -47,7 +47,7 @@ from .serializers import (
     MemberUpdateInput,
     StatusChangeInput,
 )
-from .validation import Problem
+from .validation import INCOME_FIELDS, MEMBER_FIELDS, Problem
 
 # --- shared plumbing ---------------------------------------------------------------------------------
 
@@ -245,31 +245,8 @@ HOUSEHOLD_EDITABLE = (
     "bank_account",
 )
 HOUSEHOLD_FIXED = ("household_no", "village", "status", "exit_year")
-MEMBER_EDITABLE = (
-    "name",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "school_status",
-    "health",
-    "labour",
-    "migrant_work",
-    "work_months",
-    "medical_insurance",
-    "pension_insurance",
-    "dibao",
-    "tekun",
-)
-INCOME_EDITABLE = (
-    "year",
-    "wages",
-    "business_income",
-    "business_cost",
-    "property_income",
-    "transfer_income",
-    "transfer_cost",
-)
+MEMBER_EDITABLE = MEMBER_FIELDS
+INCOME_EDITABLE = INCOME_FIELDS
 
 
 def _body(data: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from fupin.core.forms import (
 
 from .models import Household, Income, LivingConditions, Member
 from .services import TRANSITIONS
+from .validation import MEMBER_FIELDS
 
 PAGE_SIZE = 50
 # Above this many villages a select gets unwieldy (a county or more): the filter takes a code instead.
@@ -146,24 +147,6 @@ class HouseholdForm(StyledForm):
 
     def data_for_service(self) -> dict:
         return self.raw([name for name in self.fields if name != "version"])
-
-
-MEMBER_FIELDS = (
-    "name",
-    "id_number",
-    "relation",
-    "ethnicity",
-    "education",
-    "school_status",
-    "health",
-    "labour",
-    "migrant_work",
-    "work_months",
-    "medical_insurance",
-    "pension_insurance",
-    "dibao",
-    "tekun",
-)
 
 
 class MemberForm(StyledForm):

@@ -84,6 +84,9 @@ VILLAGE_LABELS = {
     "registered_population": "户籍人口",
     "per_capita_income": "村人均可支配收入",
 }
+# The editable fields of a member and an income row, in workbook column order (forms, API, exports).
+MEMBER_FIELDS = tuple(name for name in MEMBER_LABELS if name != "household_no")
+INCOME_FIELDS = tuple(name for name in INCOME_LABELS if name != "household_no")
 INCOME_AMOUNTS = ("wages", "business_income", "business_cost", "property_income", "transfer_income")
 
 
