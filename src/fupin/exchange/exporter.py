@@ -22,7 +22,7 @@ from fupin.core.models import User
 from fupin.registry.idnumber import mask, mask_phone
 from fupin.registry.models import Household, Income, Member
 from fupin.registry.selectors import households_for
-from fupin.registry.validation import MEMBER_FIELDS
+from fupin.registry.validation import HOUSEHOLD_COLUMNS, MEMBER_FIELDS
 
 from .schema import HOUSEHOLDS, INCOMES, MEMBERS, VILLAGES
 from .writer import RegistryWorkbook
@@ -108,16 +108,7 @@ def _households(households: QuerySet[Household], id_text, phone_text) -> Iterato
             "group__name",
             "head_name",
             "head_id",
-            "attribute",
-            "main_cause",
-            "other_cause_1",
-            "other_cause_2",
-            "identified_year",
-            "housing_safe",
-            "water_safe",
-            "phone",
-            "bank_name",
-            "bank_account",
+            *HOUSEHOLD_COLUMNS,
         )
     )
     cause = codes.POVERTY_CAUSE.label

@@ -22,7 +22,14 @@ from fupin.core import audit
 from fupin.core.models import User
 from fupin.registry import idnumber
 from fupin.registry.bulk import Batch, RowProblem, scope_of
-from fupin.registry.validation import Problem, clean_household, clean_income, clean_member, clean_village
+from fupin.registry.validation import (
+    HOUSEHOLD_COLUMNS,
+    Problem,
+    clean_household,
+    clean_income,
+    clean_member,
+    clean_village,
+)
 
 from . import reader
 from .schema import IGNORED_SHEETS, SHEET_BY_KIND, SHEET_BY_NAME, SHEETS, Sheet
@@ -139,21 +146,7 @@ def _clean_household(raw: dict) -> tuple[dict, list[Problem]]:
             )
         )
     bad = {p.field for p in problems}
-    staged = {
-        key: out[key]
-        for key in (
-            "attribute",
-            "main_cause",
-            "other_cause_1",
-            "other_cause_2",
-            "identified_year",
-            "housing_safe",
-            "water_safe",
-            "phone",
-            "bank_name",
-            "bank_account",
-        )
-    }
+    staged = {key: out[key] for key in HOUSEHOLD_COLUMNS}
     staged.update(
         household_no=None if "household_no" in bad else out["household_no"],
         village=None if "village" in bad else out["village"],

@@ -47,7 +47,7 @@ from .serializers import (
     MemberUpdateInput,
     StatusChangeInput,
 )
-from .validation import INCOME_FIELDS, MEMBER_FIELDS, Problem
+from .validation import HOUSEHOLD_EDITABLE, INCOME_FIELDS, MEMBER_FIELDS, Problem
 
 # --- shared plumbing ---------------------------------------------------------------------------------
 
@@ -232,18 +232,6 @@ class RegistryViewSet(ApiViewSet):
 
 # --- request bodies ------------------------------------------------------------------------------------
 
-HOUSEHOLD_EDITABLE = (
-    "group",
-    "attribute",
-    "main_cause",
-    "other_causes",
-    "identified_year",
-    "housing_safe",
-    "water_safe",
-    "phone",
-    "bank_name",
-    "bank_account",
-)
 HOUSEHOLD_FIXED = ("household_no", "village", "status", "exit_year")
 MEMBER_EDITABLE = MEMBER_FIELDS
 INCOME_EDITABLE = INCOME_FIELDS

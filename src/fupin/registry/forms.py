@@ -18,7 +18,7 @@ from fupin.core.forms import (
 
 from .models import Household, Income, LivingConditions, Member
 from .services import TRANSITIONS
-from .validation import MEMBER_FIELDS
+from .validation import HOUSEHOLD_EDITABLE, MEMBER_FIELDS
 
 PAGE_SIZE = 50
 # Above this many villages a select gets unwieldy (a county or more): the filter takes a code instead.
@@ -82,18 +82,7 @@ class HouseholdFilterForm(StyledForm):
         return (self.cleaned_data.get("page") if self.is_valid() else None) or 1
 
 
-HOUSEHOLD_FIELDS = (
-    "group",
-    "attribute",
-    "main_cause",
-    "other_causes",
-    "identified_year",
-    "housing_safe",
-    "water_safe",
-    "phone",
-    "bank_name",
-    "bank_account",
-)
+HOUSEHOLD_FIELDS = HOUSEHOLD_EDITABLE
 
 
 class HouseholdForm(StyledForm):

@@ -22,7 +22,7 @@ from fupin.core.models import User
 
 from . import selectors
 from .models import Household, Income, LivingConditions, Member, StatusChange
-from .validation import Problem, clean_household, clean_income, clean_member
+from .validation import HOUSEHOLD_COLUMNS, Problem, clean_household, clean_income, clean_member
 
 
 class RegistryError(Exception):
@@ -215,20 +215,7 @@ def _id_text(value: Any) -> str:
 
 
 def _household_fields(data: Mapping[str, Any]) -> dict[str, Any]:
-    keep = (
-        "household_no",
-        "attribute",
-        "main_cause",
-        "other_cause_1",
-        "other_cause_2",
-        "identified_year",
-        "housing_safe",
-        "water_safe",
-        "phone",
-        "bank_name",
-        "bank_account",
-    )
-    return {key: data[key] for key in keep}
+    return {key: data[key] for key in ("household_no", *HOUSEHOLD_COLUMNS)}
 
 
 def _bump(model: type, pk: int, expected_version: int, record: object) -> None:

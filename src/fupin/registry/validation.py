@@ -84,6 +84,22 @@ VILLAGE_LABELS = {
     "registered_population": "户籍人口",
     "per_capita_income": "村人均可支配收入",
 }
+# The household fields a user edits (forms, API), and the household columns cleaning produces.
+HOUSEHOLD_EDITABLE = tuple(
+    n for n in HOUSEHOLD_LABELS if n not in ("household_no", "village", "head_name", "head_id_number")
+)
+HOUSEHOLD_COLUMNS = (
+    "attribute",
+    "main_cause",
+    "other_cause_1",
+    "other_cause_2",
+    "identified_year",
+    "housing_safe",
+    "water_safe",
+    "phone",
+    "bank_name",
+    "bank_account",
+)
 # The editable fields of a member and an income row, in workbook column order (forms, API, exports).
 MEMBER_FIELDS = tuple(name for name in MEMBER_LABELS if name != "household_no")
 INCOME_FIELDS = tuple(name for name in INCOME_LABELS if name != "household_no")
