@@ -35,6 +35,7 @@ from fupin.areas.models import Area, VillageYear
 from fupin.core.models import User
 
 from .models import Household, Income, Member
+from .validation import HOUSEHOLD_COLUMNS as HOUSEHOLD_FIELDS
 
 KINDS = ("village", "household", "member", "income")
 LEFT_REASON = "other"
@@ -109,18 +110,6 @@ KEY_FIELDS = {
     "member": ("household_no", "id_number", "relation"),
     "income": ("household_no", "year"),
 }
-HOUSEHOLD_FIELDS = (
-    "attribute",
-    "main_cause",
-    "other_cause_1",
-    "other_cause_2",
-    "identified_year",
-    "housing_safe",
-    "water_safe",
-    "phone",
-    "bank_name",
-    "bank_account",
-)
 MEMBER_FIELDS = tuple(name for name, _type in COLUMNS["member"][2:])
 INCOME_FIELDS = tuple(name for name, _type in COLUMNS["income"][3:])
 _STAGE_MODEL = {Household: "household", Member: "member", Income: "income"}
