@@ -1,5 +1,10 @@
 """Role × URL matrix: every URL the project defines, asked for by every role, in scope and out of scope.
 
+This file declares the URLs of the first slice (registry, villages, policy, exchange, API); every later
+app declares its own in `tests/<app>/test_scope.py` (an `EXPECTED` of the same shape, checked there
+against that app's objects), and `test_every_url_is_in_the_matrix` requires each URL to be declared in
+one of them.
+
 `EXPECTED` declares, for every named URL, what each role gets for an object inside its scope. The
 test enumerating the URL resolver fails when a URL is added without being declared here, so the
 matrix always covers every URL. A second pass asks for objects *outside* each role's scope and
@@ -19,40 +24,18 @@ from fupin.assistance.models import HelperAssignment
 from fupin.exchange.models import ImportJob
 
 from .conftest import OTHER_TOWN_VILLAGE, VILLAGE_A, VILLAGE_B
-
-ROLES = (
-    "admin",
-    "town",
-    "cadre",
-    "helper",
-    "leader",
-    "civil",
-    "auditor",
-    "evaluator",
-    "upper",
-    "noarea",
-    "anon",
+from .scope import (
+    AGGREGATES,
+    MANAGERS,
+    READERS,
+    ROLES,
+    UNMASKERS,
+    WRITERS,
+    api,
+    app_matrices,
+    client_for,
+    expect,
 )
-READERS = {"admin", "town", "cadre", "helper", "leader", "auditor"}
-WRITERS = {"admin", "town", "cadre", "helper"}
-MANAGERS = {"admin", "town", "cadre"}
-AGGREGATES = READERS | {"upper"}
-UNMASKERS = {"admin", "town", "cadre", "helper", "auditor"}
-
-
-def expect(ok: set[str], *, ok_status: int = 200, denied: int = 403, **special: int) -> dict[str, int]:
-    """ok roles get ok_status, anonymous users are sent to log in (302), everyone else gets `denied`."""
-    table = {role: (ok_status if role in ok else denied) for role in ROLES}
-    table["anon"] = 302
-    table.update(special)
-    return table
-
-
-def api(ok: set[str], *, ok_status: int = 200, **special: int) -> dict[str, int]:
-    table = expect(ok, ok_status=ok_status, **special)
-    table["anon"] = 403
-    return table
-
 
 # name → (method, kwargs key, expected status per role). Kwargs keys are resolved by `objects`.
 EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
@@ -155,9 +138,10 @@ def all_url_names() -> set[str]:
 
 
 def test_every_url_is_in_the_matrix():
-    undeclared = sorted(all_url_names() - set(EXPECTED) - NOT_PAGES)
+    declared = set(EXPECTED) | set(app_matrices())
+    undeclared = sorted(all_url_names() - declared - NOT_PAGES)
     assert not undeclared, f"URLs missing from the scope matrix: {undeclared}"
-    stale = sorted(set(EXPECTED) - all_url_names())
+    stale = sorted(declared - all_url_names())
     assert not stale, f"matrix entries for URLs that no longer exist: {stale}"
 
 
@@ -203,12 +187,6 @@ def url_for(name: str, key: str, household, job) -> str:
     if name.startswith("api-village-detail"):
         kwargs = {"code": household.village_id}
     return reverse(name, kwargs=kwargs)
-
-
-def client_for(client, users, role: str):
-    if role != "anon":
-        client.force_login(users[role])
-    return client
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -146,6 +146,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = WORK_DIR / "media"
 
+# Uploads (fupin.core.uploads): size of the file, and of a zip container (.xlsx) once inflated.
+FUPIN_UPLOAD_MAX_BYTES = int(os.environ.get("FUPIN_UPLOAD_MAX_MB", "50")) * 1024 * 1024
+FUPIN_UPLOAD_MAX_INFLATED_BYTES = int(os.environ.get("FUPIN_UPLOAD_MAX_INFLATED_MB", "500")) * 1024 * 1024
+FUPIN_UPLOAD_MAX_RATIO = 200
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",

@@ -69,3 +69,39 @@ class VillageYear(TrackedModel):
 
     def audit_label(self) -> str:
         return f"{self.village_id} {self.year}"
+
+
+class VillageDesignation(TrackedModel):
+    """A village's designation as relatively poor (相对贫困村认定) and, later, its exit (出列).
+
+    A recorded decision, not a figure recomputed from a year's income: the designation stands from
+    `designated_year` until `exited_year` (the year of 出列). `decision` names the procedure or document
+    that decided it (the procedures app writes it when a designation or exit procedure completes).
+    """
+
+    village = models.ForeignKey(
+        Area, verbose_name=_("村"), on_delete=models.PROTECT, related_name="designations"
+    )
+    designated_year = models.PositiveSmallIntegerField(_("认定年度"), validators=[MinValueValidator(2000)])
+    exited_year = models.PositiveSmallIntegerField(
+        _("出列年度"), null=True, blank=True, validators=[MinValueValidator(2000)]
+    )
+    decision = models.CharField(_("认定依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("相对贫困村认定")
+        verbose_name_plural = _("相对贫困村认定")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "designated_year"], name="village_designation_unique")
+        ]
+        ordering = ["village_id", "designated_year"]
+
+    def __str__(self) -> str:
+        return f"{self.village_id} {self.designated_year}"
+
+    def audit_label(self) -> str:
+        return f"{self.village_id} {self.designated_year}"
+
+    def in_force(self, year: int) -> bool:
+        """Designated during `year`: designated in or before it and not exited before it."""
+        return self.designated_year <= year and (self.exited_year is None or self.exited_year >= year)

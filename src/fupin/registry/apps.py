@@ -8,10 +8,9 @@ class RegistryConfig(AppConfig):
     verbose_name = _("建档立卡")
 
     def ready(self) -> None:
-        from fupin.areas.models import Area, VillageYear
         from fupin.core.tracking import track
 
         from .models import Household, Income, LivingConditions, Member, StatusChange
 
-        for model in (Area, VillageYear, Household, Member, Income, LivingConditions, StatusChange):
+        for model in (Household, Member, Income, LivingConditions, StatusChange):
             track(model)

@@ -8,6 +8,10 @@ paths, as an import and a clerk's input would: households, members and incomes t
 it again on a loaded database changes nothing; `--reset` first removes the registry data under
 441882101 and loads again, in the same transaction.
 
+Every other app adds its part of the demo through a `demo.py` module of its own (`app_demos()`):
+`load(*, town, users, households, actor)` after the registry is written, in the order of
+INSTALLED_APPS, and `reset(*, town_code)` before the registry data are removed, in reverse order.
+
 Console output is not translated: Django runs management commands with translation deactivated,
 so it is always the source language (Chinese).
 """
@@ -17,15 +21,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 import unicodedata
-from types import SimpleNamespace
+from importlib import import_module, util
+from types import ModuleType, SimpleNamespace
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import ProtectedError
 from simple_history.models import HistoricalRecords
 
-from fupin.areas.models import Area, VillageYear
+from fupin.areas.models import Area, VillageDesignation, VillageYear
 from fupin.assistance.models import HelperAssignment
 from fupin.batch import demo_town
 from fupin.core import audit
@@ -38,6 +44,8 @@ from fupin.registry.validation import Problem, clean_household, clean_income, cl
 
 ADDRESS = "http://127.0.0.1:8000"
 HELPER_START = dt.date(2016, 6, 1)
+# The eleven relatively poor villages of the notice (连星府〔2016〕114号 一（二）).
+DESIGNATION_DECISION = "连星府〔2016〕114号：全镇11个相对贫困村"
 
 
 class DemoConflict(CommandError):
@@ -56,6 +64,16 @@ def demo_state(town: demo_town.DemoTown) -> str:
     return "other"
 
 
+def app_demos() -> list[ModuleType]:
+    """The `demo` modules of the apps other than the registry, in the order of INSTALLED_APPS."""
+    found = []
+    for config in apps.get_app_configs():
+        name = f"{config.name}.demo"
+        if config.name.startswith("fupin.") and config.label != "registry" and util.find_spec(name):
+            found.append(import_module(name))
+    return found
+
+
 def reset_town(actor: User, town_code: str = demo_town.TOWN_CODE) -> int:
     """Delete the registry data under `town_code`; returns the number of households removed.
 
@@ -65,8 +83,11 @@ def reset_town(actor: User, town_code: str = demo_town.TOWN_CODE) -> int:
     removed = households.count()
     try:
         with transaction.atomic():
+            for module in reversed(app_demos()):
+                module.reset(town_code=town_code)
             HelperAssignment.objects.filter(household__in=households).delete()
             VillageYear.objects.filter(village__code__startswith=town_code).delete()
+            VillageDesignation.objects.filter(village__code__startswith=town_code).delete()
             for model in (StatusChange, Income, LivingConditions, Member):
                 model.objects.filter(household__in=households).delete()
             households.delete()
@@ -107,6 +128,10 @@ def _areas(town: demo_town.DemoTown) -> None:
             if name not in known:
                 number += 1
                 Area.objects.create(code=f"{area.code}{number:03d}", name=name, level="group", parent=area)
+        if village.poor:
+            VillageDesignation.objects.get_or_create(
+                village=area, designated_year=2016, defaults={"decision": DESIGNATION_DECISION}
+            )
         for year, (population, income) in village.years.items():
             VillageYear.objects.update_or_create(
                 village=area,
@@ -214,6 +239,8 @@ def load(town: demo_town.DemoTown, *, reset: bool = False) -> tuple[dict[str, Us
                 HelperAssignment.objects.create(
                     helper=helper, household=by_number[number], start_date=HELPER_START
                 )
+            for module in app_demos():
+                module.load(town=town, users=users, households=by_number, actor=actor)
         finally:
             del HistoricalRecords.context.request
             audit.current_actor.reset(token)
