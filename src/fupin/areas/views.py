@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from fupin.core.panels import village_panels
+
 from . import selectors, services
 from .forms import VillageForm, VillageYearForm
 from .models import Area, VillageYear
@@ -83,6 +85,7 @@ def village_detail(request: HttpRequest, code: str) -> HttpResponse:
         "years": selectors.village_years(village=village),
         "may_edit": selectors.writable_villages_for(user=request.user).filter(code=code).exists(),
         "may_open_households": request.user.reads_households,
+        "panels": village_panels(request, village),
     }
     return render(request, "areas/village_detail.html", context)
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fupin.areas import selectors as area_selectors
 from fupin.core import audit
+from fupin.core.panels import household_panels
 
 from . import selectors, services
 from .forms import (
@@ -173,6 +174,7 @@ def _detail_context(
         "may_unmask": user.may_unmask,
         "unmasked": unmasked or {},
         "unmasked_ids": unmasked_ids or {},
+        "panels": household_panels(request, household),
     }
 
 
