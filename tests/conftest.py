@@ -36,6 +36,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def snapshot_dir(settings, tmp_path_factory):
+    # Registry snapshots (fupin.policy.services.create_snapshot, loaddemo's baseline) go to a temporary folder.
+    settings.FUPIN_SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")
+    return settings.FUPIN_SNAPSHOT_DIR
+
+
 @pytest.fixture
 def areas(db):
     # A transactional test (the browser's live server) empties every table, migration data included.
