@@ -249,8 +249,8 @@ def test_the_household_search_posts_so_an_id_number_stays_out_of_the_url(client,
     number = household.members.get(relation="head").id_number
     client.force_login(users["cadre"])
     page = client.get(reverse("registry:household_list")).content.decode()
-    form = re.search(r'<form method="post"[^>]*id="household-filter"', page)
-    assert form is not None and "hx-post" in form.group(0)
+    form = re.search(r'<form method="post"[^>]*id="household-filter"[^>]*>', page)
+    assert form is not None and "hx-post" in form.group(0) and "hx-push-url" not in form.group(0)
     found = client.post(reverse("registry:household_list"), {"q": number}).content.decode()
     assert household.household_no in found
 
