@@ -151,3 +151,22 @@ def test_a_huge_household_id_in_a_request_body_is_404(api):
     for body in ({"household": int(HUGE)}, {"household": 1e308}, {"household": "1e308"}, {"household": True}):
         response = api.post("/api/v1/members/", body, format="json")
         assert response.status_code in (400, 404), body
+
+
+def test_nul_characters_are_400_before_any_query(web, api, make_household):
+    household = make_household(VILLAGE_A)
+    for url in ("/villages/%00/", "/households/?q=%00", "/api/v1/households/?search=a%00b"):
+        response = (api if url.startswith("/api/") else web).get(url)
+        assert response.status_code == 400, url
+    head = household.members.get(relation="head")
+    response = api.patch(
+        f"/api/v1/members/{head.pk}/", {"name": "张\x00三", "version": head.version}, format="json"
+    )
+    assert response.status_code == 400
+    assert [e["code"] for e in response.json()["errors"]] == ["invalid_character"]
+    response = api.post(
+        f"/api/v1/households/{household.pk}/status/",
+        {"to_status": "exited", "year": 2017, "reason": "达\x00标", "version": household.version},
+        format="json",
+    )
+    assert response.status_code == 400

@@ -397,6 +397,8 @@ def change_status(
         )
     if not reason or not reason.strip():
         problems.append(Problem("reason", "required", "请填写状态变更的原因"))
+    elif "\x00" in reason or len(reason) > 200:
+        problems.append(Problem("reason", "invalid_character", "原因最多200字，且不能含有控制字符"))
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         problems.append(Problem("year", "bad_year", "请填写四位年度"))
     _fail_if(problems)
