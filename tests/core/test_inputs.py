@@ -18,7 +18,7 @@ from ..conftest import VILLAGE_A
 pytestmark = pytest.mark.django_db
 
 HUGE = "99999999999999999999"
-ODD_NUMBERS = [HUGE, "NaN", "nan", "inf", "-inf", "Infinity", "1e308", "-1", "0", "1.5", "x", "１２"]
+ODD_NUMBERS = [HUGE, "NaN", "nan", "inf", "-inf", "Infinity", "1e308", "-1", "0", "1.5", "x"]
 
 
 def _patterns(resolver=None, prefix=""):
