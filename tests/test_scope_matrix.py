@@ -44,6 +44,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "logout": ("POST", "", {role: 302 for role in ROLES}),
     "set_language": ("POST", "", {role: 302 for role in ROLES}),
     "admin:index": ("GET", "", expect({"admin"}, denied=302)),
+    "favicon": ("GET", "", {role: 200 for role in ROLES}),
     # Registry pages
     "registry:household_list": ("GET", "", expect(READERS, noarea=200)),
     "registry:household_create": ("GET", "", expect(MANAGERS)),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fupin.core.middleware.RejectNullCharacters",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.ChineseFirstMiddleware",
@@ -117,6 +118,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = os.environ.get("FUPIN_SECURE_COOKIES", "0") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "fupin.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 CONTENT_SECURITY_POLICY = {
@@ -150,6 +152,14 @@ MEDIA_ROOT = WORK_DIR / "media"
 FUPIN_UPLOAD_MAX_BYTES = int(os.environ.get("FUPIN_UPLOAD_MAX_MB", "50")) * 1024 * 1024
 FUPIN_UPLOAD_MAX_INFLATED_BYTES = int(os.environ.get("FUPIN_UPLOAD_MAX_INFLATED_MB", "500")) * 1024 * 1024
 FUPIN_UPLOAD_MAX_RATIO = 200
+FUPIN_UPLOAD_MAX_IMAGE_BYTES = int(os.environ.get("FUPIN_UPLOAD_MAX_IMAGE_MB", "10")) * 1024 * 1024
+FUPIN_UPLOAD_MAX_IMAGE_PIXELS = 40_000_000
+# The size limit applies while the file arrives, not only once it is on disk.
+FILE_UPLOAD_HANDLERS = [
+    "fupin.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -177,10 +187,35 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Every handler carries the ID-number mask (fupin.core.pii): nothing personal reaches a log. The
+# loggers Django configures itself (django, django.server) are redefined so theirs carry it too.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_pii": {"()": "fupin.core.pii.MaskIdNumbers"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_pii"],
+        },
+    },
+    "loggers": {
+        "django": {
+            "handlers": ["console"],
+            "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")},
 }
 

@@ -14,4 +14,11 @@ urlpatterns = [
     path("policy/", include("fupin.policy.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
+    path("favicon.ico", core_views.favicon, name="favicon"),
 ]
+
+# Error pages in Chinese inside the site's layout (JSON under /api/).
+handler400 = "fupin.core.views.bad_request"
+handler403 = "fupin.core.views.permission_denied"
+handler404 = "fupin.core.views.page_not_found"
+handler500 = "fupin.core.views.server_error"

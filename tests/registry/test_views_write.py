@@ -174,7 +174,8 @@ def test_add_member_and_refusals(client, users, make_household):
     assert "户主" in page and not household.members.filter(name="再来一个户主").exists()
     taken = other.members.get(relation="head").id_number
     page = text(client.post(url, member_data("son", name="重复", id_number=taken)))
-    assert f"已是户“{other.household_no}”的成员" in page
+    # The other household is outside the cadre's village: where the person is registered is not said.
+    assert "已在其他地方登记" in page and other.household_no not in page
     assert not Member.objects.filter(name="重复").exists()
 
 

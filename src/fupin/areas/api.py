@@ -5,6 +5,8 @@ An upper-level user sees here the villages of its area with their counts, but no
 
 from __future__ import annotations
 
+import re
+
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -48,6 +50,7 @@ class AggregateAccess(permissions.BasePermission):
 
 class VillagePagination(KeysetPagination):
     ordering = "code"
+    position_pattern = re.compile(r"\d{1,15}")
 
 
 @extend_schema_view(

@@ -8,5 +8,5 @@ urlpatterns = [
     path("new/", views.village_create, name="village_create"),
     path("<str:code>/", views.village_detail, name="village_detail"),
     path("<str:code>/years/new/", views.village_year_add, name="village_year_add"),
-    path("<str:code>/years/<int:year>/edit/", views.village_year_edit, name="village_year_edit"),
+    path("<str:code>/years/<id:year>/edit/", views.village_year_edit, name="village_year_edit"),
 ]

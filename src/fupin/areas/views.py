@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,6 +50,14 @@ def _attempt(form, service, **kwargs):
     return None
 
 
+def _page_number(request: HttpRequest) -> int:
+    """The page asked for: a whole number from 1 (a page past the end shows the last), else 400."""
+    raw = request.GET.get("page") or "1"
+    if not re.fullmatch(r"[0-9]{1,6}", raw) or int(raw) < 1:
+        raise BadRequest(_("页码应为正整数"))
+    return int(raw)
+
+
 @login_required
 @require_GET
 def village_list(request: HttpRequest) -> HttpResponse:
@@ -60,7 +70,7 @@ def village_list(request: HttpRequest) -> HttpResponse:
             if not query.isdigit()
             else villages.filter(code__startswith=query)
         )
-    page = Paginator(villages.select_related("parent"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(villages.select_related("parent"), PAGE_SIZE).get_page(_page_number(request))
     summaries = selectors.village_summaries(villages=list(page.object_list))
     context = {
         "page": page,

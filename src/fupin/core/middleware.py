@@ -1,3 +1,5 @@
+from django.core.exceptions import BadRequest
+
 from .audit import current_actor
 
 
@@ -27,4 +29,17 @@ class ChineseFirstMiddleware:
 
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
+class RejectNullCharacters:
+    """400 for a NUL character in the path or query string: no view needs one, and PostgreSQL refuses
+    it in any string, so it would otherwise surface as a 500 wherever a parameter reaches a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
+            raise BadRequest("NUL")
         return self.get_response(request)

@@ -17,9 +17,8 @@ from typing import Any
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from fupin.areas.models import VillageYear
-from fupin.core import audit, codes
+from fupin.core import audit, codes, pii
 from fupin.core.models import User
-from fupin.registry.idnumber import mask, mask_phone
 from fupin.registry.models import Household, Income, Member
 from fupin.registry.selectors import households_for
 from fupin.registry.validation import HOUSEHOLD_COLUMNS, MEMBER_FIELDS
@@ -64,13 +63,16 @@ def export_registry(
     if unmask and actor is not None and not actor.may_unmask:
         raise PermissionError("您无权导出完整的证件号码和电话")
     households = scoped_households(actor=actor, village=village)
-    id_text = (lambda v: v or "") if unmask else mask
-    phone_text = (lambda v: v or "") if unmask else mask_phone
+
+    def shown(kind: str):
+        return (lambda v: v or "") if unmask else (lambda v: pii.mask(kind, v))
+
+    id_text, phone_text, account_text = shown(pii.ID_NUMBER), shown(pii.PHONE), shown(pii.BANK_ACCOUNT)
 
     book = RegistryWorkbook(path)
     counts = {
         VILLAGES.name: book.sheet(VILLAGES, _villages(households)),
-        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text)),
+        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text, account_text)),
         MEMBERS.name: book.sheet(MEMBERS, _members(households, id_text)),
         INCOMES.name: book.sheet(INCOMES, _incomes(households)),
     }
@@ -95,7 +97,7 @@ def _villages(households: QuerySet[Household]) -> Iterator[list]:
         yield [code, name, year, population, _money(income)]
 
 
-def _households(households: QuerySet[Household], id_text, phone_text) -> Iterator[list]:
+def _households(households: QuerySet[Household], id_text, phone_text, account_text) -> Iterator[list]:
     head = Member.objects.filter(household=OuterRef("pk"), relation="head", left_on__isnull=True)
     rows = (
         households.annotate(
@@ -143,7 +145,7 @@ def _households(households: QuerySet[Household], id_text, phone_text) -> Iterato
             _yes_no(water),
             phone_text(phone),
             bank,
-            id_text(account),
+            account_text(account),
         ]
 
 

@@ -383,7 +383,7 @@ def import_registry(
                 None,
                 "",
                 "not_a_workbook",
-                f"CSV 文件不是 UTF-8 编码（{exc.reason}）：请在 Excel 中另存为“CSV UTF-8”",
+                f"CSV 文件的编码无法识别（{exc.reason}）：请在 Excel 中另存为“CSV UTF-8”或“CSV（逗号分隔）”",
             )
         ]
     finally:

@@ -8,6 +8,7 @@ seen as such and rejected instead of being turned back into text with its lost d
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -73,16 +74,35 @@ class CalamineSource(Source):
         self.book.close()
 
 
+def csv_encoding(sample: bytes) -> str:
+    """UTF-8 (with or without BOM) when the sample decodes as such, else GB18030.
+
+    Excel on a Chinese Windows saves “CSV (逗号分隔)” in GBK, of which GB18030 is the superset; the
+    header row alone (Chinese column names) tells the two apart.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
+
+
 class CsvSource(Source):
-    """One UTF-8 CSV file per sheet (村.csv …), from a folder, a zip, or a single file."""
+    """One CSV file per sheet (村.csv …), from a folder, a zip, or a single file; UTF-8 or GBK/GB18030."""
+
+    SAMPLE = 64 * 1024
 
     def __init__(self, opener: dict[str, object]):
         self.opener = opener
         self.sheet_names = list(opener)
 
     def rows(self, name: str) -> Iterator[tuple[int, list]]:
+        with self.opener[name]() as probe:  # type: ignore[operator]
+            encoding = csv_encoding(probe.read(self.SAMPLE))
         binary = self.opener[name]()  # type: ignore[operator]
-        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+        with io.TextIOWrapper(binary, encoding=encoding, newline="") as text:
             yield from enumerate(csv.reader(text), start=1)
 
 

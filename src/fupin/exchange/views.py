@@ -14,6 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.core import uploads
+
 from . import jobs
 from .exporter import export_registry
 from .forms import ExportForm, ImportForm
@@ -22,6 +24,7 @@ from .schema import SHEETS
 from .writer import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMPORT_KINDS = {"xlsx", "xls", "zip", "csv"}
 
 
 def _may_import(user) -> bool:
@@ -53,12 +56,31 @@ def _save_upload(folder: Path, files) -> str:
     return csv_dir.name
 
 
+def _checked(request, form: ImportForm) -> bool:
+    """The form is valid and every file passed the upload gate (size, zip bomb, XML entities)."""
+    refused = getattr(request, "refused_uploads", [])
+    if refused:
+        form.is_valid()
+        form.errors.pop("files", None)
+        form.add_error("files", uploads.refused_message(refused))
+        return False
+    if not form.is_valid():
+        return False
+    for upload in form.cleaned_data["files"]:
+        try:
+            uploads.check_upload(upload, kinds=IMPORT_KINDS)
+        except uploads.UploadRefused as exc:
+            form.add_error("files", f"{Path(upload.name).name}：{exc.message}")
+    return not form.errors
+
+
 @login_required
 def import_upload(request):
     if not _may_import(request.user):
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and _checked(request, form):
         files = form.cleaned_data["files"]
         directory = f"exchange/{timezone.now():%Y%m%d}/{uuid.uuid4().hex}"
         folder = Path(settings.MEDIA_ROOT) / directory

@@ -279,13 +279,15 @@ def available() -> list[str]:
     return sorted(p.stem for p in POLICY_DIR.glob("*.toml"))
 
 
-def load(name_or_path: str | Path) -> Policy:
-    """Load a shipped policy by name (`guangdong-2016`) or a policy file by path."""
-    path = Path(name_or_path)
-    if not path.suffix:
-        path = POLICY_DIR / f"{name_or_path}.toml"
-        if not path.exists():
-            raise PolicyError(f"没有名为 {name_or_path} 的政策（可用：{', '.join(available())}）")
+def load(name: str) -> Policy:
+    """Load a shipped policy by its name (`guangdong-2016`).
+
+    Only the names of `available()` are accepted, never a path: a name typed into a web page or a
+    command must not open an arbitrary file on the server.
+    """
+    if not isinstance(name, str) or name not in available():
+        raise PolicyError(f"没有名为 {str(name)[:40]} 的政策（可用：{', '.join(available())}）")
+    path = POLICY_DIR / f"{name}.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -8,6 +8,6 @@ urlpatterns = [
     path("targets/", views.targets_page, name="targets"),
     path("whatif/", views.whatif, name="whatif"),
     path("whatif/result/", views.whatif_result, name="whatif_result"),
-    path("households/<int:pk>/explain/", views.household_explain, name="household_explain"),
-    path("api/households/<int:pk>/explain/", views.household_explain_api, name="household_explain_api"),
+    path("households/<id:pk>/explain/", views.household_explain, name="household_explain"),
+    path("api/households/<id:pk>/explain/", views.household_explain_api, name="household_explain_api"),
 ]

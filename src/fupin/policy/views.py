@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from fupin.registry.models import Household, Income
+from fupin.registry.validation import MAX_YEAR, MIN_YEAR
 
 from . import selectors
-from .definition import Policy, PolicyError, for_year, load
+from .definition import Policy, PolicyError, available, for_year, load
 from .presentation import lines, unmet_labels
 from .simulation import simulate
+from .templatetags.policy_tags import slider_label
 
 # What-if sliders: number → (minimum, maximum, step), in the policy file's units.
 SLIDERS = {
@@ -30,20 +35,27 @@ SLIDERS = {
 def _year(request, policy_name: str | None = None) -> int:
     raw = request.GET.get("year")
     if raw:
-        try:
-            return int(raw)
-        except ValueError as exc:
-            raise Http404 from exc
+        if not re.fullmatch(r"[0-9]{4}", raw) or not MIN_YEAR <= int(raw) <= MAX_YEAR:
+            raise BadRequest(
+                _("年度应为%(low)d至%(high)d之间的四位年份") % {"low": MIN_YEAR, "high": MAX_YEAR}
+            )
+        return int(raw)
     latest = Income.objects.aggregate(y=Max("year"))["y"]
     return latest or load(policy_name or "guangdong-2016").effective_to.year
 
 
 def _policy(request, year: int) -> Policy:
+    """The policy the request names — by name, among the shipped policies only — or the year's."""
+    name = request.GET.get("policy")
+    if name and name not in available():
+        raise BadRequest(
+            _("没有名为“%(name)s”的政策（可用：%(names)s）")
+            % {"name": name[:40], "names": "、".join(available())}
+        )
     try:
-        name = request.GET.get("policy")
         return load(name) if name else for_year(year)
     except PolicyError as exc:
-        raise Http404(str(exc)) from exc
+        raise BadRequest(str(exc)) from exc
 
 
 def _years(policy: Policy) -> list[int]:
@@ -59,7 +71,7 @@ def village_table(request):
     try:
         evaluation = selectors.runner.evaluate(policy, year, scope)
     except PolicyError as exc:
-        raise Http404(str(exc)) from exc
+        raise BadRequest(str(exc)) from exc
     rows = selectors.village_rows(evaluation)
     listed = [r for r in rows if r["registered_population"] is not None or r["poor_persons"]]
     t = policy.thresholds(year)
@@ -95,14 +107,23 @@ def targets_page(request):
 
 
 def _slider_values(request, policy: Policy) -> dict[str, Decimal]:
+    """The what-if numbers: each a finite decimal within its slider's range, else 400."""
     values = {}
     for name, (low, high, _step) in SLIDERS.items():
         raw = request.GET.get(name)
+        if not raw:
+            values[name] = min(max(policy.number(name), low), high)
+            continue
         try:
-            value = Decimal(raw) if raw else policy.number(name)
+            value = Decimal(raw[:40])
         except InvalidOperation:
-            value = policy.number(name)
-        values[name] = min(max(value, low), high)
+            value = None
+        if value is None or not value.is_finite() or not low <= value <= high:
+            raise BadRequest(
+                _("“%(name)s”应为%(low)s至%(high)s之间的数")
+                % {"name": slider_label(name), "low": low, "high": high}
+            )
+        values[name] = value
     return values
 
 
@@ -135,7 +156,7 @@ def whatif_result(request):
     try:
         result = simulate(policy, changes, year, scope)
     except PolicyError as exc:
-        raise Http404(str(exc)) from exc
+        raise BadRequest(str(exc)) from exc
     changed_rows = [
         r
         for r in result.rows
@@ -165,7 +186,7 @@ def _explanation(request, pk: int):
     except Household.DoesNotExist as exc:
         raise Http404 from exc
     except PolicyError as exc:
-        raise Http404(str(exc)) from exc
+        raise BadRequest(str(exc)) from exc
     return policy, year, years, explanation
 
 

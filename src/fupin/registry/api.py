@@ -9,6 +9,7 @@ from what does not exist), 409 for an edit of a record someone else changed sinc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,11 +28,11 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from fupin.core import audit
+from fupin.core import audit, pii
 from fupin.core.codes import HOUSEHOLD_STATUS
 
 from . import selectors, services
-from .filters import HouseholdFilter, IncomeFilter, MemberFilter
+from .filters import MAX_ID, HouseholdFilter, IncomeFilter, MemberFilter
 from .models import Household, Income, Member
 from .serializers import (
     ErrorSerializer,
@@ -106,12 +107,48 @@ class ApiUserThrottle(UserRateThrottle):
 
 
 class KeysetPagination(CursorPagination):
-    """Cursor (keyset) pages: no COUNT over the whole area, no deep OFFSET."""
+    """Cursor (keyset) pages: no COUNT over the whole area, no deep OFFSET.
+
+    A cursor or page size the API did not hand out (a crafted position, a page size of 0 or 10^20)
+    is a 400 with the usual error shape, never a 500 from the database.
+    """
 
     ordering = "id"
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500
+    # What a position of the ordering column may look like (an id: at most 18 digits).
+    position_pattern = re.compile(r"\d{1,18}")
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            cursor = False
+        if cursor is False or (
+            cursor is not None
+            and cursor.position is not None
+            and not self.position_pattern.fullmatch(cursor.position)
+        ):
+            raise exceptions.ValidationError(
+                {"cursor": [_("分页游标无效，请从第一页重新读取")]}, code="invalid_cursor"
+            )
+        return cursor
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None or raw == "":
+            return self.page_size
+        if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("每页条数应为1至%(max)d之间的整数") % {"max": self.max_page_size}
+                    ]
+                },
+                code="out_of_range",
+            )
+        return int(raw)
 
 
 ERRORS = {
@@ -204,18 +241,7 @@ class RegistryViewSet(ApiViewSet):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def _audit_unmasked(self, request, shown: list[tuple[Any, str]]) -> None:
-        fields: dict[tuple[str, Any], list[str]] = {}
-        for record, field in shown:
-            names = fields.setdefault((record._meta.label, record.pk), [])
-            if field not in names:
-                names.append(field)
-        audit.record_many(
-            [
-                audit.Entry("unmask", label, str(pk), {"fields": names, "via": "api", "path": request.path})
-                for (label, pk), names in fields.items()
-            ],
-            actor=request.user,
-        )
+        pii.record_unmasked(actor=request.user, shown=shown, via="api", detail={"path": request.path})
 
     def in_scope(self, model: type, pk: Any) -> Any:
         """The record `pk` among those the user may read; 404 when it is not."""
@@ -225,8 +251,11 @@ class RegistryViewSet(ApiViewSet):
             Income: selectors.incomes_for,
         }[model](user=self.request.user)
         try:
-            return queryset.get(pk=int(pk))
-        except (TypeError, ValueError, model.DoesNotExist):
+            number = int(pk)
+            if isinstance(pk, bool) or not 1 <= number <= MAX_ID:
+                raise ValueError(pk)
+            return queryset.get(pk=number)
+        except (TypeError, ValueError, OverflowError, model.DoesNotExist):
             raise Http404 from None
 
 
@@ -339,7 +368,7 @@ class HouseholdViewSet(
     queryset = Household.objects.none()
     filterset_class = HouseholdFilter
     serializer_class = HouseholdListSerializer
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
     manager_actions = ("create", "status")
 
     def get_queryset(self):
@@ -447,7 +476,7 @@ class MemberViewSet(
     queryset = Member.objects.none()
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):
         return selectors.members_for(user=self.request.user)
@@ -511,7 +540,7 @@ class IncomeViewSet(
     queryset = Income.objects.none()
     serializer_class = IncomeSerializer
     filterset_class = IncomeFilter
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"\d{1,18}"
 
     def get_queryset(self):
         return _with_persons(selectors.incomes_for(user=self.request.user))

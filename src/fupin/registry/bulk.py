@@ -519,6 +519,12 @@ class Batch:
                 )
         return problems
 
+    def _where_registered(self, household_no: str, village: str) -> str:
+        # Where a person is registered is named only inside the importer's own area.
+        if self.scope is None or village.startswith(self.scope):
+            return f"是系统中户“{household_no}”的在册成员"
+        return "在其他地方登记"
+
     def _check_id_numbers(self) -> list[RowProblem]:
         problems = [
             RowProblem(
@@ -532,8 +538,8 @@ class Batch:
         ]
         # Numbers of people on the register of households this batch does not list members for.
         m = table("member")
-        for row, number, other in self._rows(
-            f"SELECT s.row, s.id_number, h.household_no FROM {m} s "
+        for row, number, other, village in self._rows(
+            f"SELECT s.row, s.id_number, h.household_no, h.village_id FROM {m} s "
             "JOIN registry_member r ON r.id_number = s.id_number AND r.left_on IS NULL "
             "JOIN registry_household h ON h.id = r.household_id "
             f"WHERE NOT EXISTS (SELECT 1 FROM {m} x WHERE x.household_no = h.household_no)"
@@ -544,7 +550,7 @@ class Batch:
                     row,
                     "id_number",
                     "id_registered_elsewhere",
-                    f"证件号码“{number}”已是系统中户“{other}”的在册成员，同一人不能在两户登记；"
+                    f"证件号码“{number}”已{self._where_registered(other, village)}，同一人不能在两户登记；"
                     "如已迁入本户，请先在原户办理减员，或把原户一并导入",
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fupin.core import codes
+from fupin.core import codes, pii
 from fupin.core.forms import (
     RawChoiceField,
     RawMultipleChoiceField,
@@ -21,6 +21,7 @@ from .services import TRANSITIONS
 from .validation import HOUSEHOLD_EDITABLE, MEMBER_FIELDS
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 # Above this many villages a select gets unwieldy (a county or more): the filter takes a code instead.
 MAX_VILLAGE_CHOICES = 400
 
@@ -46,10 +47,13 @@ class HouseholdFilterForm(StyledForm):
         max_length=50,
         widget=forms.TextInput(attrs={"placeholder": _("姓名、证件号码或户编号"), "type": "search"}),
     )
-    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    page = forms.IntegerField(
+        label=_("页码"), required=False, min_value=1, max_value=MAX_PAGE, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, villages: list[tuple[str, str]] | None, **kwargs):
+    def __init__(self, *args, villages: list[tuple[str, str]] | None, may_search_id: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.may_search_id = may_search_id
         everything = [("", _("全部"))]
         self.fields["status"].choices = everything + codes.HOUSEHOLD_STATUS.choices
         self.fields["attribute"].choices = everything + codes.HOUSEHOLD_ATTRIBUTE.choices
@@ -63,8 +67,23 @@ class HouseholdFilterForm(StyledForm):
             self.fields["village"].widget.attrs["placeholder"] = _("村或镇的区划代码")
             self.fields["village"].widget.attrs["inputmode"] = "numeric"
 
+    def clean_q(self) -> str:
+        text = (self.cleaned_data.get("q") or "").strip()
+        if text and not self.may_search_id and pii.looks_like_id(text):
+            # A yes/no answer per guess would let a masked number be completed by trying its digits.
+            raise forms.ValidationError(
+                _("您的角色不能按证件号码查询，请按姓名或户编号查询"), code="id_search"
+            )
+        return text
+
+    def bad_parameters(self) -> list[str]:
+        """Labels of the parameters whose values no form control can send (a 400, not a form error)."""
+        if not self.is_bound or self.is_valid():
+            return []
+        return [str(self.fields[name].label or name) for name in self.errors if name not in ("q", "__all__")]
+
     def filters(self) -> dict:
-        """Keyword arguments of `selectors.household_list`; invalid input filters nothing."""
+        """Keyword arguments of `selectors.household_list`; a refused search finds nothing."""
         data = self.cleaned_data if self.is_valid() else {}
         dibao = data.get("dibao")
         village = (data.get("village") or "").strip()

@@ -15,10 +15,10 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from . import idnumber
+from fupin.core import pii
+
 from .models import Household, Income, LivingConditions, Member
 
-SECRET = {"id_number": idnumber.mask, "phone": idnumber.mask_phone, "bank_account": idnumber.mask}
 SKIPPED = {"id", "version", "created_at", "updated_at", "household"}
 
 
@@ -35,8 +35,8 @@ class Change:
 def _show(model_field: models.Field, value: Any) -> str:
     if value is None or value == "":
         return "—"
-    if model_field.name in SECRET:
-        return SECRET[model_field.name](str(value))
+    if model_field.name in pii.FIELD_KINDS:
+        return pii.mask_field(model_field.name, value)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):

@@ -78,20 +78,3 @@ def parse(raw: object, *, today: dt.date | None = None) -> IdFacts:
     return IdFacts(
         number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F", area_code=number[:6]
     )
-
-
-def mask(number: str | None) -> str:
-    """441882********0014 — the default way an ID number is shown."""
-    if not number:
-        return ""
-    if len(number) <= 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]

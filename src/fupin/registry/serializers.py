@@ -19,10 +19,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fupin.core import codes
+from fupin.core import codes, pii
 from fupin.core.money import per_capita
 
-from .idnumber import mask, mask_phone
 from .models import Household, Income, LivingConditions, Member, StatusChange
 
 
@@ -38,25 +37,20 @@ class ErrorSerializer(serializers.Serializer):
     errors = ErrorItemSerializer(many=True)
 
 
-def _show(context: dict, record: Any, field: str, value: str | None, masker) -> str:
-    """A sensitive value masked, or in full (and noted for the audit) when the view allows it."""
-    if not value:
-        return ""
+def _show(context: dict, record: Any, field: str, value: Any, kind: str) -> Any:
+    """A personal value masked (`core.pii`), or in full (noted for the audit) when the view allows it."""
+    if value in (None, ""):
+        return None if kind == pii.BIRTH_DATE else ""
     if context.get("unmask"):
         context["unmasked"].append((record, field))
-        return value
-    return masker(value)
+        return value.isoformat() if kind == pii.BIRTH_DATE else value
+    return None if kind == pii.BIRTH_DATE else pii.mask(kind, value)
 
 
-@extend_schema_field(
-    {
-        "type": "string",
-        "description": "证件号码，默认打码（如 441882********0014）",
-        "example": "441882********0014",
-    }
-)
-class IdNumberField(serializers.Field):
-    masker = staticmethod(mask)
+class PersonalField(serializers.Field):
+    """A personal value of the record: masked unless the caller asked for it and may see it."""
+
+    kind = pii.ID_NUMBER
 
     def __init__(self, **kwargs):
         kwargs["read_only"] = True
@@ -67,16 +61,75 @@ class IdNumberField(serializers.Field):
         return instance
 
     def to_representation(self, instance):
-        return _show(self.context, instance, self.field_name, getattr(instance, self.source), self.masker)
+        return _show(self.context, instance, self.field_name, getattr(instance, self.source), self.kind)
 
 
-@extend_schema_field({"type": "string", "description": "电话或账号，默认打码（如 138****8000）"})
-class PhoneField(IdNumberField):
-    masker = staticmethod(mask_phone)
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "证件号码，默认打码：只显示6位地区码和校验码（如 441882***********1）",
+        "example": "441882***********1",
+    }
+)
+class IdNumberField(PersonalField):
+    kind = pii.ID_NUMBER
 
 
-class MemberSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {"type": "string", "description": "联系电话，默认打码（如 138****8000）", "example": "138****8000"}
+)
+class PhoneField(PersonalField):
+    kind = pii.PHONE
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "账号，默认只显示后四位（如 ************0001）",
+        "example": "************0001",
+    }
+)
+class AccountField(PersonalField):
+    kind = pii.BANK_ACCOUNT
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "nullable": True,
+        "description": "出生日期：默认为 null（年份见 birth_year），unmask=1 时给出完整日期",
+    }
+)
+class BirthDateField(PersonalField):
+    kind = pii.BIRTH_DATE
+
+
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A coded field left blank: null in the API (the schema's enum plus null), never ""."""
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        return super().to_representation(value)
+
+
+class CodedModelSerializer(serializers.ModelSerializer):
+    """Coded model fields that may be blank come out as their code or null (as the schema says)."""
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if getattr(model_field, "choices", None) and model_field.blank and not model_field.null:
+            field_class = BlankAsNullChoiceField
+            kwargs.pop("allow_blank", None)
+            kwargs["allow_null"] = True
+        return field_class, kwargs
+
+
+class MemberSerializer(CodedModelSerializer):
     id_number = IdNumberField()
+    birth_date = BirthDateField()
+    birth_year = serializers.IntegerField(source="birth_date.year", read_only=True, help_text=_("出生年份"))
     on_register = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -88,6 +141,7 @@ class MemberSerializer(serializers.ModelSerializer):
             "id_number",
             "sex",
             "birth_date",
+            "birth_year",
             "relation",
             "ethnicity",
             "education",
@@ -144,7 +198,7 @@ class IncomeSerializer(serializers.ModelSerializer):
         return None if value is None else f"{value:.2f}"
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(CodedModelSerializer):
     changed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -153,7 +207,7 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConditionsSerializer(serializers.ModelSerializer):
+class ConditionsSerializer(CodedModelSerializer):
     class Meta:
         model = LivingConditions
         exclude = ["id", "household"]
@@ -197,7 +251,7 @@ class HouseholdListSerializer(_HouseholdBase):
 
 class HouseholdDetailSerializer(_HouseholdBase):
     group = serializers.CharField(source="group.name", read_only=True, allow_null=True)
-    bank_account = PhoneField()
+    bank_account = AccountField()
     members = MemberSerializer(many=True, read_only=True)
     incomes = serializers.SerializerMethodField()
     status_changes = StatusChangeSerializer(many=True, read_only=True)

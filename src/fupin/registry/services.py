@@ -106,7 +106,7 @@ def ensure_writable(actor: User, household: Household) -> None:
 
 
 def _check_members(
-    members: Sequence[Mapping[str, Any]], head_id_number: str, household: Household | None
+    members: Sequence[Mapping[str, Any]], head_id_number: str, household: Household | None, actor: User
 ) -> list[Problem]:
     """Rules across the members of one household: one head, head ID, ID numbers unique everywhere."""
     problems: list[Problem] = []
@@ -138,12 +138,21 @@ def _check_members(
     elsewhere = Member.objects.filter(id_number__in=list(seen), left_on__isnull=True)
     if household is not None:
         elsewhere = elsewhere.exclude(household=household)
-    for number, household_no in elsewhere.values_list("id_number", "household__household_no"):
+    readable = set(
+        selectors.households_for(user=actor)
+        .filter(pk__in=elsewhere.values("household_id"))
+        .values_list("pk", flat=True)
+    )
+    for number, other_pk, household_no in elsewhere.values_list(
+        "id_number", "household_id", "household__household_no"
+    ):
+        # Where the person is registered is itself personal: named only inside the user's own scope.
+        where = f"是户“{household_no}”的成员" if other_pk in readable else "在其他地方登记"
         problems.append(
             Problem(
                 f"members.{seen[number]}.id_number",
                 "id_registered_elsewhere",
-                f"证件号码“{number}”已是户“{household_no}”的成员，同一人不能在两户登记；如已迁入本户，请先在原户办理迁出",
+                f"证件号码“{number}”已{where}，同一人不能在两户登记；如已迁入本户，请先在原户办理迁出",
             )
         )
     return problems
@@ -184,7 +193,7 @@ def create_household(
                 f"户编号“{data['household_no']}”已存在，请换一个编号",
             )
         )
-    problems += _check_members(member_rows, _id_text(household.get("head_id_number")), None)
+    problems += _check_members(member_rows, _id_text(household.get("head_id_number")), None, actor)
     _fail_if(problems)
     assert village is not None
     _ensure_area(actor, village)
@@ -253,7 +262,7 @@ def add_member(*, actor: User, household: Household, data: Mapping[str, Any]) ->
     row, problems = clean_member(data)
     _fail_if(problems)
     others = _live_members(household)
-    problems = _check_members([*others, row], "", household)
+    problems = _check_members([*others, row], "", household, actor)
     _fail_if(_only_new(problems, len(others)))
     return Member.objects.create(household=household, **row)
 
@@ -275,7 +284,7 @@ def update_member(*, actor: User, member: Member, data: Mapping[str, Any], expec
     row, problems = clean_member(data)
     _fail_if(problems)
     others = [m for m in _live_members(member.household) if m["pk"] != member.pk]
-    _fail_if(_only_new(_check_members([*others, row], "", member.household), len(others)))
+    _fail_if(_only_new(_check_members([*others, row], "", member.household, actor), len(others)))
     _bump(Member, member.pk, expected_version, member)
     member.refresh_from_db(fields=["version"])
     for key, value in row.items():
@@ -388,6 +397,8 @@ def change_status(
         )
     if not reason or not reason.strip():
         problems.append(Problem("reason", "required", "请填写状态变更的原因"))
+    elif "\x00" in reason or len(reason) > 200:
+        problems.append(Problem("reason", "invalid_character", "原因最多200字，且不能含有控制字符"))
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         problems.append(Problem("year", "bad_year", "请填写四位年度"))
     _fail_if(problems)

@@ -140,6 +140,9 @@ class _Cleaner:
             self.out[field] = ""
             return
         value = _text(self.raw[field])
+        if "\x00" in value:
+            self.fail(field, "invalid_character", f"“{self.labels[field]}”含有不可见的控制字符，请重新输入")
+            value = value.replace("\x00", "")
         if len(value) > max_length:
             self.fail(field, "too_long", f"“{self.labels[field]}”最多{max_length}个字，现有{len(value)}个")
         self.out[field] = value

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fupin.areas import selectors as area_selectors
-from fupin.core import audit
+from fupin.core import pii
 from fupin.core.panels import household_panels
 
 from . import selectors, services
@@ -117,16 +117,23 @@ def _detail_url(household: Household, anchor: str = "") -> str:
 
 
 @login_required
-@require_GET
+@GET_POST
 def household_list(request: HttpRequest) -> HttpResponse:
+    """The list and its filters. The page's own form posts them, so a search by ID number stays out of
+    URLs, browser history and access logs; links with the filters in the query string work too."""
     user = request.user
     if not user.reads_households:
         raise PermissionDenied(_("您的角色不能查看贫困户名单"))
     villages = _village_choices(area_selectors.villages_for(user=user))
-    form = HouseholdFilterForm(request.GET or None, villages=villages)
+    data = request.POST if request.method == "POST" else request.GET
+    form = HouseholdFilterForm(data or None, villages=villages, may_search_id=user.may_unmask)
+    if bad := form.bad_parameters():
+        raise BadRequest(_("查询条件无效：%(fields)s") % {"fields": "、".join(bad)})
     filters = form.filters()
     page = form.page_number()
     queryset = selectors.household_list(user=user, **filters)
+    if form.is_bound and "q" in form.errors:
+        queryset = queryset.none()
     # One row more than a page says whether there is a next page, without counting a province.
     rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
@@ -207,25 +214,33 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def household_unmask(request: HttpRequest, pk: int) -> HttpResponse:
     """显示完整号码: one number, shown to a role allowed to see it, and written to the audit trail."""
     household = _readable(request, pk)
-    if not request.user.may_unmask:
-        raise PermissionDenied(_("您的角色不能查看完整号码"))
+    pii.ensure_may_unmask(request.user)
     field = request.POST.get("field", "")
     if field == "id_number":
         member_pk = request.POST.get("member", "")
-        member = household.members.filter(pk=int(member_pk)).first() if member_pk.isdigit() else None
+        member = (
+            household.members.filter(pk=int(member_pk)).first()
+            if member_pk.isdigit() and len(member_pk) <= 18
+            else None
+        )
         if member is None:
             raise Http404(_("没有找到该成员"))
-        value, unmasked, unmasked_ids = member.id_number, {}, {member.pk: member.id_number}
-        audit.record(
-            "unmask", "Member", member.pk, {"field": "id_number", "household": household.household_no}
-        )
+        record, unmasked, unmasked_ids = member, {}, {}
     elif field in ("phone", "bank_account"):
-        value, unmasked, unmasked_ids = getattr(household, field), {field: getattr(household, field)}, {}
-        audit.record(
-            "unmask", "Household", household.pk, {"field": field, "household": household.household_no}
-        )
+        record, unmasked, unmasked_ids = household, {}, {}
     else:
         return HttpResponseBadRequest(_("未知的号码类型"))
+    value = pii.reveal(
+        actor=request.user,
+        record=record,
+        fields=[field],
+        via="household_page",
+        detail={"household": household.household_no},
+    )[field]
+    if record is household:
+        unmasked[field] = value
+    else:
+        unmasked_ids[record.pk] = value
     if _is_htmx(request):
         return render(request, "registry/_unmasked.html", {"value": value})
     household = selectors.household_detail(user=request.user, pk=pk)
@@ -344,6 +359,10 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _writable(request, pk)
     if request.method == "GET":
         form = HouseholdForm(initial=HouseholdForm.initial_for(household))
+        # The form shows the full phone and account: an unmasked view like any other, audited.
+        shown = [name for name in ("phone", "bank_account") if getattr(household, name)]
+        if shown:
+            pii.reveal(actor=request.user, record=household, fields=shown, via="household_edit")
     else:
         form = HouseholdForm(request.POST)
         if form.is_valid() and (version := _version(form)) is not None:
@@ -381,8 +400,8 @@ def member_edit(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
     member = _live_member(household, member_pk)
     if request.method == "GET":
         form = MemberForm(initial=MemberForm.initial_for(member))
-        # The edit form shows the full ID number: that is an unmasked view like any other.
-        audit.record("unmask", "registry.Member", member.pk, {"field": "id_number", "via": "member_edit"})
+        # The edit form shows the full ID number: an unmasked view like any other, audited.
+        pii.reveal(actor=request.user, record=member, fields=["id_number"], via="member_edit")
     else:
         form = MemberForm(request.POST)
         if form.is_valid() and (version := _version(form)) is not None:

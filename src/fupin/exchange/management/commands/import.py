@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from fupin.core import uploads
 from fupin.core.models import User
 from fupin.exchange.pipeline import import_registry
 
@@ -32,6 +33,12 @@ class Command(BaseCommand):
         path = options["file"]
         if not path.exists():
             raise CommandError(f"找不到文件：{path}")
+        try:
+            uploads.check_path(path, kinds={"xlsx", "xls", "zip", "csv"})
+        except uploads.UploadRefused as exc:
+            limits = "FUPIN_UPLOAD_MAX_MB、FUPIN_UPLOAD_MAX_INFLATED_MB"
+            hint = f"（上限可用环境变量 {limits} 调整）" if exc.code in ("too_large", "zip_size") else ""
+            raise CommandError(f"已拒绝该文件：{exc.message}{hint}", returncode=1) from exc
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"]).first()

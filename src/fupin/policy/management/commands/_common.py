@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from decimal import Decimal
@@ -10,7 +9,7 @@ from decimal import Decimal
 from django.core.management.base import CommandError
 
 from fupin.batch.sources import Scope
-from fupin.core import audit
+from fupin.core import audit, csvsafe
 from fupin.policy import definition
 from fupin.policy.definition import PolicyError
 
@@ -67,10 +66,11 @@ def render(rows: list[dict], columns: list[str], fmt: str) -> str:
         return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = csvsafe.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for r in rows:
-            writer.writerow([cell(r[c]) for c in columns])
+            # Numbers stay numbers (a negative change is not a formula); text cells are escaped.
+            writer.writerow([r[c] if csvsafe.is_number(r[c]) else cell(r[c]) for c in columns])
         return buffer.getvalue()
     table = [columns] + [[cell(r[c]) for c in columns] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
