@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("核心")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import busy, signals  # noqa: F401
+
+        busy.install()

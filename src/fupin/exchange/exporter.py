@@ -70,7 +70,7 @@ def export_registry(
     book = RegistryWorkbook(path)
     counts = {
         VILLAGES.name: book.sheet(VILLAGES, _villages(households)),
-        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text)),
+        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text), extras=True),
         MEMBERS.name: book.sheet(MEMBERS, _members(households, id_text)),
         INCOMES.name: book.sheet(INCOMES, _incomes(households)),
     }
@@ -109,6 +109,8 @@ def _households(households: QuerySet[Household], id_text, phone_text) -> Iterato
             "head_name",
             "head_id",
             *HOUSEHOLD_COLUMNS,
+            "status",
+            "exit_year",
         )
     )
     cause = codes.POVERTY_CAUSE.label
@@ -128,6 +130,8 @@ def _households(households: QuerySet[Household], id_text, phone_text) -> Iterato
         phone,
         bank,
         account,
+        status,
+        exit_year,
     ) in rows.iterator(chunk_size=CHUNK):
         yield [
             number,
@@ -144,6 +148,8 @@ def _households(households: QuerySet[Household], id_text, phone_text) -> Iterato
             phone_text(phone),
             bank,
             id_text(account),
+            codes.HOUSEHOLD_STATUS.label(status),
+            exit_year,
         ]
 
 

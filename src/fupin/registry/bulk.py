@@ -23,11 +23,13 @@ Use it inside the caller's `transaction.atomic()`: `check()` before `commit()`, 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -165,8 +167,19 @@ def scope_of(actor: User | None) -> str | None:
 class Batch:
     """Staged registry rows of one import. Create inside `transaction.atomic()`."""
 
-    def __init__(self, *, actor: User | None = None, reason: str = "导入"):
+    def __init__(
+        self,
+        *,
+        actor: User | None = None,
+        reason: str = "导入",
+        household_updates: Sequence[str] = HOUSEHOLD_FIELDS,
+        member_updates: Sequence[str] = MEMBER_FIELDS,
+    ):
+        """`household_updates` / `member_updates`: the fields an existing record takes from the file
+        (a layout that lacks a field leaves it as it is; a new record takes every staged column)."""
         self.actor = actor
+        self.household_updates = tuple(household_updates)
+        self.member_updates = tuple(member_updates)
         self.scope = scope_of(actor)
         self.reason = reason[:100]
         self.pg = connection.vendor == "postgresql"
@@ -203,17 +216,28 @@ class Batch:
                 cursor.execute("PRAGMA temp.cache_size = -131072")
 
     def _tune_postgresql(self) -> None:
-        """Memory for the sorts and hash joins of a big batch, for this transaction only (the defaults,
-        4 MB and 8 MB, spill a million staged rows to disk)."""
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-        try:
-            # Refused once the session has used a temporary table; the savepoint keeps the
-            # transaction usable then.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL temp_buffers = '256MB'")
-        except DatabaseError:
-            pass
+        """Memory for the sorts and hash joins of a big batch (the defaults, 4 MB and 8 MB, spill a
+        million staged rows to disk), for this session until `close()`: staging and checks run outside
+        the commit's transaction."""
+        for setting in ("work_mem = '128MB'", "temp_buffers = '256MB'"):
+            try:
+                # temp_buffers is refused once the session has used a temporary table; the atomic
+                # block keeps an enclosing transaction usable then.
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"SET {setting}")
+            except DatabaseError:
+                pass
+
+    def fingerprint(self) -> tuple:
+        """What the checks read of the registry, summarised: if it is the same at commit time, the
+        checks made before still hold (every write to households, members and incomes leaves a history
+        row; areas are created and removed, not rewritten in ways the checks see)."""
+        parts = [
+            f"(SELECT MAX(history_id) FROM {model.history.model._meta.db_table})"
+            for model in (Household, Member, Income)
+        ]
+        parts += ["(SELECT COUNT(*) FROM areas_area)", "(SELECT MAX(code) FROM areas_area)"]
+        return tuple(self._rows(f"SELECT {', '.join(parts)}")[0])
 
     # -- staging ---------------------------------------------------------------------------------
 
@@ -254,6 +278,51 @@ class Batch:
                 cursor.executemany(f"INSERT INTO {table(kind)} ({columns}) VALUES ({marks})", tuples)
         self.added[kind] += len(tuples)
         return len(tuples)
+
+    def add_frame(self, kind: str, frame: pl.DataFrame) -> int:
+        """Stage a Polars frame of cleaned rows (columns named as the staging columns; a missing column
+        is NULL); returns how many. Blank key fields become NULL as in `add`."""
+        if frame.height == 0:
+            return 0
+        spec = COLUMNS[kind]
+        names = [name for name, _type in spec]
+        nullable = set(KEY_FIELDS[kind]) | {"group_name"}
+        exprs = []
+        for name, sql_type in spec:
+            if name not in frame.columns:
+                exprs.append(pl.lit(None).alias(name))
+                continue
+            column = pl.col(name)
+            if name in nullable and frame.schema[name] == pl.String:
+                column = pl.when(column == "").then(None).otherwise(column)
+            if sql_type in (_MONEY, _DATE):
+                column = column.cast(pl.String)
+            exprs.append(column.alias(name))
+        frame = frame.select(exprs)
+        columns = ", ".join(names)
+        with connection.cursor() as cursor:
+            if self.pg:
+                buffer = io.BytesIO()
+                frame.write_csv(buffer, include_header=False, null_value="\\N")
+                with cursor.cursor.copy(
+                    f"COPY {table(kind)} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
+                ) as copy:
+                    copy.write(buffer.getvalue())
+            else:
+                marks = ", ".join(["%s"] * len(spec))
+                # One transaction per chunk on the temporary tables only: no lock on the database file.
+                own = not connection.in_atomic_block
+                if own:
+                    cursor.execute("BEGIN")
+                try:
+                    cursor.executemany(
+                        f"INSERT INTO {table(kind)} ({columns}) VALUES ({marks})", frame.iter_rows()
+                    )
+                finally:
+                    if own:
+                        cursor.execute("COMMIT")
+        self.added[kind] += frame.height
+        return frame.height
 
     def _index(self) -> None:
         if self._indexed:
@@ -714,7 +783,7 @@ class Batch:
             index=["row", "household_id"],
         )
         differs = " OR ".join(
-            [self._differs(f"r.{f}", f"s.{f}") for f in HOUSEHOLD_FIELDS]
+            [self._differs(f"r.{f}", f"s.{f}") for f in self.household_updates]
             + [self._differs("r.village_id", "s.village"), self._differs("r.group_id", "m.group_id")]
         )
         self._temp_table(
@@ -723,7 +792,7 @@ class Batch:
             f"JOIN registry_household r ON r.id = m.household_id WHERE NOT m.is_new AND ({differs})",
             index=["id"],
         )
-        assignments = ", ".join(f"{f} = s.{f}" for f in HOUSEHOLD_FIELDS)
+        assignments = ", ".join(f"{f} = s.{f}" for f in self.household_updates)
         counts.households_updated = self._execute(
             f"UPDATE registry_household AS r SET {assignments}, village_id = s.village, group_id = m.group_id, "
             f"version = r.version + 1, updated_at = %s FROM {s} AS s JOIN {m} AS m ON m.row = s.row "
@@ -784,7 +853,7 @@ class Batch:
                 Member, "JOIN fupin_stage_leaver l ON l.id = r.id", "~", reason=LEFT_CHANGE_REASON
             )
         differs = " OR ".join(
-            [self._differs(f"r.{f}", f"s.{f}") for f in MEMBER_FIELDS] + ["r.left_on IS NOT NULL"]
+            [self._differs(f"r.{f}", f"s.{f}") for f in self.member_updates] + ["r.left_on IS NOT NULL"]
         )
         self._temp_table(
             changed,
@@ -792,7 +861,7 @@ class Batch:
             f"JOIN registry_member r ON r.id = m.member_id WHERE NOT m.is_new AND ({differs})",
             index=["id"],
         )
-        assignments = ", ".join(f"{f} = s.{f}" for f in MEMBER_FIELDS)
+        assignments = ", ".join(f"{f} = s.{f}" for f in self.member_updates)
         # Who stops being head is updated before who becomes head: one head per household at all times.
         for head in ("NOT head", "head"):
             counts.members_updated += self._execute(
@@ -872,6 +941,8 @@ class Batch:
                 *self._maps,
             ]:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            if not self.pg:
+            if self.pg:
+                cursor.execute("RESET work_mem")
+            else:
                 cursor.execute(f"PRAGMA main.cache_size = {int(self._cache[0])}")
                 cursor.execute(f"PRAGMA temp.cache_size = {int(self._cache[1])}")
