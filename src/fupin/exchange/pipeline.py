@@ -144,7 +144,7 @@ def clean_chunk(
     return frame, problems
 
 
-class _Run:
+class Run:
     def __init__(self, source: reader.Source, batch: Batch, progress: Progress | None):
         self.source = source
         self.batch = batch
@@ -307,9 +307,23 @@ def import_registry(
     The audit trail gets one `import` entry (file digest, counts, changes); `audit_households` adds
     one entry per household created or changed (and to the summary the digest of their numbers),
     which costs about a quarter of the import time at province scale (bench/RESULTS.md) while the
-    history rows already say who changed each record, when and by which import."""
+    history rows already say who changed each record, when and by which import.
+
+    A file in the national system's 贫困人口明细 layout is handed to `import_national` (the web page
+    takes either file), its data year read from the file."""
     path = Path(path)
     scope_of(actor)
+    from . import national, national_import  # they build on this module
+
+    if national.looks_national(path):
+        return national_import.import_national(
+            path,
+            actor=actor,
+            dry_run=dry_run,
+            filename=filename,
+            progress=progress,
+            audit_households=audit_households,
+        )
     report = ImportReport(
         ok=False,
         committed=False,
@@ -325,7 +339,7 @@ def import_registry(
         report.errors = [CellError("", None, "", exc.code, exc.message)]
         return report
     try:
-        run = _Run(source, Batch(actor=actor, reason=f"导入 {report.filename}"), progress)
+        run = Run(source, Batch(actor=actor, reason=f"导入 {report.filename}"), progress)
         execute(run, report, validate=_validate, dry_run=dry_run, audit_households=audit_households)
     except UnicodeDecodeError as exc:
         report.errors = [
@@ -344,10 +358,10 @@ def import_registry(
 
 
 def execute(
-    run: _Run,
+    run: Run,
     report: ImportReport,
     *,
-    validate: Callable[[_Run], None],
+    validate: Callable[[Run], None],
     dry_run: bool,
     audit_households: bool,
     kind: str = "registry",
@@ -386,7 +400,7 @@ def execute(
         batch.close()
 
 
-def _validate(run: _Run) -> None:
+def _validate(run: Run) -> None:
     run.check_sheets()
     for sheet in SHEETS:
         if sheet.name in run.source.sheet_names:

@@ -201,6 +201,37 @@ class Income(TrackedModel):
         return per_capita(self.disposable, members)
 
 
+class ReportedIncome(TrackedModel):
+    """A household's per-capita net income (人均纯收入) for one year as another system reported it —
+    the national system's export carries only this figure, not the items of `Income`. Kept beside
+    the items, never mixed into them."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="reported_incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    per_capita = models.DecimalField(_("人均纯收入"), **MONEY, validators=[MinValueValidator(0)])
+    source = models.CharField(_("来源"), max_length=20, default="national")
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["version"])
+
+    class Meta:
+        verbose_name = _("上报人均纯收入")
+        verbose_name_plural = _("上报人均纯收入")
+        ordering = ["household_id", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"], name="reported_income_household_year_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    def audit_label(self) -> str:
+        return f"{self.household_id}:{self.year}"
+
+
 class LivingConditions(TrackedModel):
     """Production and living conditions (生产生活条件) of the national form."""
 
