@@ -11,11 +11,14 @@ from decimal import Decimal
 import pytest
 import python_calamine
 import xlsxwriter
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from fupin.core.models import AuditEvent
 from fupin.exchange.exporter import export_registry
+from fupin.exchange.models import ImportJob
 from fupin.exchange.national_export import export_national
 from fupin.exchange.national_import import import_national
 from fupin.exchange.pipeline import import_registry
@@ -359,3 +362,36 @@ def test_registry_export_has_status_and_exit_year_which_import_ignores(users, tm
     report = import_registry(out)
     assert report.ok, report.errors
     assert Household.objects.get(household_no="N002").status == "registered"
+
+
+@pytest.fixture
+def web(client, users, settings, tmp_path):
+    settings.EXCHANGE_RUN_INLINE = True
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(users["town"])
+    return client
+
+
+def test_the_import_page_takes_a_national_file(web, tmp_path):
+
+    rows = two_households()
+    lines = [",".join(HEADER)] + [",".join(str(row.get(h, "")) for h in HEADER) for row in rows]
+    lines.insert(0, "2018年贫困人口明细")
+    upload = SimpleUploadedFile("星子镇明细.csv", "\n".join(lines).encode("gb18030"), "text/csv")
+    web.post(reverse("exchange:import"), {"files": [upload]})
+    job = ImportJob.objects.get()
+    assert job.status == "succeeded", (job.message, job.errors)
+    assert job.counts == {"贫困人口明细": 3, "户": 2} and Household.objects.count() == 2
+
+
+def test_a_refused_national_file_shows_its_errors_on_the_job_page(web, tmp_path):
+
+    rows = two_households()
+    rows[0]["行政村"] = rows[1]["行政村"] = "不存在村"
+    path = write_national(tmp_path / "bad.xlsx", rows)
+
+    web.post(reverse("exchange:import"), {"files": SimpleUploadedFile(path.name, path.read_bytes())})
+    job = ImportJob.objects.get()
+    assert job.status == "invalid"
+    page = web.get(reverse("exchange:import_job", args=[job.pk])).content.decode()
+    assert "“Sheet1”表" in page and "不存在村" in page

@@ -12,13 +12,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import jobs
 from .exporter import export_registry
 from .forms import ExportForm, ImportForm
 from .models import ImportJob
-from .schema import SHEETS
+from .schema import SHEET_BY_NAME, SHEETS
 from .writer import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +36,11 @@ def _own_job(request, pk: int) -> ImportJob:
 
 def _save_upload(folder: Path, files) -> str:
     """Store the upload under `folder`; returns the path the pipeline reads (a file or a CSV folder)."""
-    if len(files) == 1 and not files[0].name.lower().endswith(".csv"):
+    # One CSV file named as no sheet of the registry workbook is a national 贫困人口明细.
+    single = len(files) == 1 and (
+        not files[0].name.lower().endswith(".csv") or Path(files[0].name).stem not in SHEET_BY_NAME
+    )
+    if single:
         suffix = Path(files[0].name).suffix.lower()[:5]
         target = folder / f"upload{suffix}"
         with open(target, "wb") as handle:
@@ -79,15 +82,15 @@ def import_upload(request):
 def _job_context(job: ImportJob) -> dict:
     stage, done = jobs.live_progress(job)
     grouped = []
-    for sheet in [s.name for s in SHEETS] + [""]:
+    # The registry workbook's sheets in their order, then any other sheet named (a national file's).
+    names = [s.name for s in SHEETS] + [""]
+    names += list(dict.fromkeys(e["sheet"] for e in job.errors if e["sheet"] not in names))
+    for sheet in names:
         errors = [e for e in job.errors if e["sheet"] == sheet]
         if errors:
             grouped.append(
                 {"sheet": sheet, "errors": errors, "total": job.error_counts.get(sheet, len(errors))}
             )
-    others = [e for e in job.errors if e["sheet"] not in {s.name for s in SHEETS} | {""}]
-    if others:
-        grouped.append({"sheet": _("其他工作表"), "errors": others, "total": len(others)})
     marked = jobs.job_dir(job) / jobs.MARKED_NAME
     total = sum((job.counts or {}).values())
     return {

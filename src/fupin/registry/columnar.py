@@ -61,9 +61,22 @@ ID_CHECK = "10X98765432"
 _EPOCH = dt.date(1970, 1, 1)
 
 
+# The characters Python's str.strip() removes (Polars' own whitespace lacks \x1c-\x1f).
+PY_WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
 def texts(values: Sequence[Any]) -> list[str]:
     """Each cell as the per-row path reads it (`validation._text`)."""
     return [v.strip() if type(v) is str else _text(v) for v in values]
+
+
+def text_series(values: Sequence[Any]) -> pl.Series:
+    """`texts(values)` as a Series; a column of text cells only is converted without Python per cell."""
+    try:
+        series = pl.Series(values, dtype=pl.String, strict=True)
+    except TypeError:
+        return pl.Series(texts(values), dtype=pl.String)
+    return series.fill_null("").str.strip_chars(PY_WHITESPACE)
 
 
 def _mapping(code_list: CodeList) -> dict[str, str]:
@@ -286,7 +299,7 @@ def clean(
         raw = columns.get(rule.field)
         if raw is None:
             raw = [None] * size
-        column = _Column(rule, labels[rule.field], raw, pl.Series(texts(raw), dtype=pl.String))
+        column = _Column(rule, labels[rule.field], raw, text_series(raw))
         if rule.kind == CAUSES:
             _causes_rule(column, out.get("main_cause", pl.Series([""] * size, dtype=pl.String)))
         else:
