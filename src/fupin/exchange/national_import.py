@@ -33,7 +33,9 @@ from fupin.registry.validation import (
     CODE,
     HOUSEHOLD_RULES,
     INTEGER,
+    MAX_YEAR,
     MEMBER_RULES,
+    MIN_YEAR,
     TEXT,
     YEAR,
     YES_NO,
@@ -192,6 +194,16 @@ def _validate(run: Run) -> None:
     if run.year is None and date_column is not None:
         run.year = next(filter(None, (national.year_in(row[date_column]) for row in cells)), None)
     run.year = run.year or title_year
+    if run.year is not None and not MIN_YEAR <= run.year <= MAX_YEAR:
+        run.fail(
+            run.sheet,
+            None,
+            "",
+            "bad_year",
+            f"数据年度应为{MIN_YEAR}至{MAX_YEAR}之间的四位年份，现为{run.year}",
+        )
+        run.structural = True
+        return
     if run.year is None:
         run.fail(
             run.sheet,
