@@ -395,3 +395,14 @@ def test_a_refused_national_file_shows_its_errors_on_the_job_page(web, tmp_path)
     assert job.status == "invalid"
     page = web.get(reverse("exchange:import_job", args=[job.pk])).content.decode()
     assert "“Sheet1”表" in page and "不存在村" in page
+
+
+def test_the_export_page_writes_the_national_layout(web, tmp_path):
+    assert import_national(write_national(tmp_path / "n.xlsx", two_households())).ok
+    response = web.post(reverse("exchange:export"), {"layout": "national", "village": ""})
+    assert response.status_code == 200
+    out = tmp_path / "page.xlsx"
+    out.write_bytes(b"".join(response.streaming_content))
+    rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("贫困人口明细").to_python()
+    assert rows[1][:5] == ["县", "乡(镇)", "行政村", "自然村", "户编号"] and len(rows) == 5
+    assert AuditEvent.objects.filter(action="export", object_type="national").exists()

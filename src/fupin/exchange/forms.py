@@ -39,6 +39,16 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    layout = forms.ChoiceField(
+        label=_("格式"),
+        choices=[
+            ("registry", _("建档立卡数据表（可修改后再导入）")),
+            ("national", _("国家系统贫困人口明细（每人一行）")),
+        ],
+        initial="registry",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     village = forms.ChoiceField(
         label=_("范围"), required=False, widget=forms.Select(attrs={"class": "form-select"})
     )

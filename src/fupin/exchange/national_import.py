@@ -182,7 +182,7 @@ def _validate(run: Run) -> None:
     cells: list[list] = []
     width = max(list(index.values()) + [date_column or 0]) + 1
     for number, values in rows:
-        if not any(values) or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         if len(values) < width:
             values = list(values) + [None] * (width - len(values))

@@ -202,7 +202,7 @@ class Run:
         done = 0
         width = max(index.values(), default=-1) + 1
         for number, values in rows:
-            if not any(values) or all(map(_blank, values)):
+            if all(map(_blank, values)):
                 continue
             if len(values) < width:
                 values = list(values) + [None] * (width - len(values))

@@ -17,6 +17,7 @@ from . import jobs
 from .exporter import export_registry
 from .forms import ExportForm, ImportForm
 from .models import ImportJob
+from .national_export import export_national
 from .schema import SHEET_BY_NAME, SHEETS
 from .writer import write_template
 
@@ -162,8 +163,13 @@ def export(request):
         unmask = bool(form.cleaned_data.get("unmask")) and user.may_unmask
         with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
             path = Path(handle.name)
-        export_registry(path, actor=user, village=village, unmask=unmask)
-        name = f"建档立卡数据表-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
+        if form.cleaned_data.get("layout") == "national":
+            export_national(path, actor=user, village=village, unmask=unmask)
+            title = "贫困人口明细"
+        else:
+            export_registry(path, actor=user, village=village, unmask=unmask)
+            title = "建档立卡数据表"
+        name = f"{title}-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
         response = FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
         path.unlink()
         return response
