@@ -28,7 +28,7 @@ PASSWORD = "Fupin-test-2016"
 USERNAME = "town"
 
 
-def _wait_for(path: Path, seconds: float = 120) -> None:
+def _wait_for(path: Path, seconds: float = 900) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
         if time.monotonic() > deadline:
@@ -108,7 +108,7 @@ def user(name: str, folder: str) -> None:
     (base / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False))
     # The login's bookkeeping (last_login, access log, audit entry) is written once the lock is free.
     _wait_for(base / "release")
-    result["deferred_done"] = busy.wait_for_deferred(60)
+    result["deferred_done"] = busy.wait_for_deferred(600)
     result["last_login_set"] = User.objects.get(username=USERNAME).last_login is not None
     result["audit_logins"] = AuditEvent.objects.filter(action="login").count()
     (base / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False))

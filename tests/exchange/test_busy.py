@@ -34,7 +34,7 @@ def _env(folder: Path) -> dict[str, str]:
     }
 
 
-def _wait_for(path: Path, process: subprocess.Popen, seconds: float = 180) -> None:
+def _wait_for(path: Path, process: subprocess.Popen, seconds: float = 900) -> None:
     deadline = time.monotonic() + seconds
     while not path.exists():
         assert process.poll() is None, process.communicate()
@@ -92,12 +92,12 @@ def test_login_and_read_work_and_a_write_gets_busy_during_a_large_import(tmp_pat
         (tmp_path / "go-check").touch()
         (tmp_path / "go-commit").touch()
         (tmp_path / "release").touch()
-    out, err = importer.communicate(timeout=300)
+    out, err = importer.communicate(timeout=900)
     assert importer.returncode == 0, err
     result = json.loads((tmp_path / "import.json").read_text())
     assert result["committed"], result
     for process in (first, second):
-        process.communicate(timeout=120)
+        process.communicate(timeout=900)
         assert process.returncode == 0
     during = json.loads((tmp_path / "during.json").read_text())
     # The login made during the commit was recorded once the lock was free.
