@@ -84,7 +84,7 @@ def test_login_and_read_work_and_a_write_gets_busy_during_a_large_import(tmp_pat
         assert during["login"] == 302, during
         assert during["read"] == 200 and during["read_shows_household"], during
         assert during["edit"] == 503 and during["edit_retry_after"] and during["edit_busy_message"], during
-        assert during["edit_seconds"] < 5, during
+        assert during["edit_seconds"] < 10, during  # the busy timeout is 1 s here
         assert during["api_edit"] == 503 and during["api_retry_after"], during
         assert during["api_body"]["errors"][0]["code"] == "busy", during
         assert during["api_body"]["errors"][0]["message"] == "系统正忙，请稍后重试"
