@@ -204,7 +204,7 @@ def _migrate(env: dict[str, str]) -> None:
 
 
 def _measure_sqlite(path: Path, audit_households: bool) -> dict:
-    db = OUT / "bench_import.sqlite3"
+    db = OUT / "bench_exchange_import.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     env = {"DATABASE_URL": f"sqlite:///{db}"}
@@ -217,7 +217,7 @@ def _measure_sqlite(path: Path, audit_households: bool) -> dict:
 def _measure_pg(path: Path, audit_households: bool) -> dict:
     import psycopg
 
-    name = f"bench_import_{os.getpid()}"
+    name = f"bench_exchange_import_{os.getpid()}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     try:
@@ -258,7 +258,10 @@ def main(argv: list[str]) -> None:
             if args.phase == "floor"
             else _phase_import(args.file, args.household_audit)
         )
-        result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        result["peak_rss_mb"] = usage.ru_maxrss / 1024
+        result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+        result["load"] = os.getloadavg()[0]
         print(json.dumps(result, ensure_ascii=False))
         return
 
@@ -298,14 +301,14 @@ def main(argv: list[str]) -> None:
 def _record(path: Path, size_mb: float, rows: list, floor: dict, audit_households: bool) -> None:
     lines = [
         "",
-        f"## Registry workbook import — {dt.date.today():%Y-%m-%d}",
+        f"## Registry workbook import — {dt.date.today():%Y-%m-%d} (column-wise cleaning, commit in one short transaction)",
         "",
         f"Machine: {_machine()}. Command: `.venv/bin/python bench/bench_import.py --record`"
         + (" --household-audit" if audit_households else "")
         + f". File: `bench/out/{path.name}` ({size_mb:.0f} MB; {floor['rows']:,} worksheet rows).",
         "",
-        "| run | seconds | × floor | peak RSS (MB) | notes |",
-        "|---|---:|---:|---:|---|",
+        "| run | seconds | × floor | CPU s (this process) | load avg | peak RSS (MB) | notes |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for label, result, ratio in rows:
         note = ""
@@ -315,12 +318,13 @@ def _record(path: Path, size_mb: float, rows: list, floor: dict, audit_household
                 f"{result['members']:,} members; read+clean+stage {marks.get('check', 0):.0f} s, "
                 f"cross-row checks {marks.get('commit', 0) - marks.get('check', 0):.0f} s, "
                 f"commit with history {marks.get('audit', 0) - marks.get('commit', 0):.0f} s, "
-                f"audit entries, drop staging and COMMIT {result['seconds'] - marks.get('audit', 0):.0f} s "
+                f"audit entry, drop staging and COMMIT {result['seconds'] - marks.get('audit', 0):.0f} s "
                 f"({result['audit_entries']:,} audit entries)"
             )
         ratio_text = "1.0" if ratio is None else f"{ratio:.1f}"
         lines.append(
-            f"| {label} | {result['seconds']:.1f} | {ratio_text} | {result['peak_rss_mb']:.0f} | {note} |"
+            f"| {label} | {result['seconds']:.1f} | {ratio_text} | {result['cpu_seconds']:.0f} | "
+            f"{result['load']:.1f} | {result['peak_rss_mb']:.0f} | {note} |"
         )
     with open(HERE / "RESULTS.md", "a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fupin.core.middleware.RejectNullCharacters",
+    "fupin.core.busy.BusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.ChineseFirstMiddleware",
@@ -71,20 +72,24 @@ TEMPLATES = [
     },
 ]
 
+# Persistent connections (checked before reuse): the SQLite pragmas below run once per connection,
+# not once per request.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{WORK_DIR / 'fupin.sqlite3'}"),
-        conn_max_age=int(os.environ.get("FUPIN_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("FUPIN_CONN_MAX_AGE", "600")),
+        conn_health_checks=True,
     )
 }
 if os.environ.get("FUPIN_TEST_DB_NAME"):
     # Lets parallel test runs on one PostgreSQL server keep out of each other's way.
     DATABASES["default"]["TEST"] = {"NAME": os.environ["FUPIN_TEST_DB_NAME"]}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web read while an import writes; IMMEDIATE avoids lock-upgrade deadlocks.
+    # WAL lets the web read while an import writes; IMMEDIATE avoids lock-upgrade deadlocks. A write
+    # waits `timeout` seconds for the lock, then gets 503 「系统正忙」 (fupin.core.busy).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": 30,
+        "timeout": float(os.environ.get("FUPIN_DB_BUSY_TIMEOUT", "5")),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
 
@@ -111,6 +116,23 @@ AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_ENABLED = os.environ.get("FUPIN_AXES", "1") == "1"
+AXES_HANDLER = "fupin.core.axes_handler.DeferringAxesHandler"
+
+# Sessions in a file cache, not the database: logging in must not wait for the write lock that an
+# import's commit holds on SQLite (fupin.core.busy). Logout deletes the session on the server.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(os.environ.get("FUPIN_SESSION_DIR", WORK_DIR / "sessions"))),
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+SESSION_CACHE_ALIAS = "sessions"
+# How long an import's final commit waits for the web's short writes to finish (seconds).
+FUPIN_IMPORT_LOCK_WAIT = float(os.environ.get("FUPIN_IMPORT_LOCK_WAIT", "120"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

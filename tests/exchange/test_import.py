@@ -136,7 +136,7 @@ def test_reimport_updates_by_household_number_with_history(areas, tmp_path):
     assert report.changes["members_left"] == 1
     assert report.changes["incomes_updated"] == 1 and report.changes["incomes_created"] == 1
     household.refresh_from_db()
-    assert household.attribute == "dibao" and household.phone == "" and household.version == 2
+    assert household.attribute == "dibao_hh" and household.phone == "" and household.version == 2
     assert [h.history_type for h in household.history.order_by("history_id")] == ["+", "~"]
     head.refresh_from_db()
     assert head.pk == head.pk and head.health == "serious" and head.version == 2

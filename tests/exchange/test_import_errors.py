@@ -328,7 +328,11 @@ def test_duplicate_cause_and_too_long(context, tmp_path):
     sheets["成员"][0]["姓名"] = sheets["户"][0]["户主姓名"] = "很" * 51
     path = write_workbook(tmp_path / "x.xlsx", sheets)
     report = import_registry(path)
-    assert found(report) == [("户", 2, "其他致贫原因", "duplicate_cause"), ("成员", 2, "姓名", "too_long")]
+    assert found(report) == [
+        ("户", 2, "户主姓名", "too_long"),
+        ("户", 2, "其他致贫原因", "duplicate_cause"),
+        ("成员", 2, "姓名", "too_long"),
+    ]
 
 
 def test_empty_file(areas, tmp_path):

@@ -10,7 +10,8 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
-        from . import signals  # noqa: F401
+        from . import busy, signals  # noqa: F401
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")
+        busy.install()

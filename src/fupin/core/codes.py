@@ -51,11 +51,23 @@ class CodeList:
         return code if code is not None else self.aliases.get(text)
 
 
+# The national system's labels (DOMAIN §3.1, §13.3). 低保户 and 五保户 are households registered from
+# 民政's rolls, kept apart from 低保贫困户 and 特困供养贫困户 (the later label replacing 五保贫困户) so that a
+# national file comes back out as it went in.
 HOUSEHOLD_ATTRIBUTE = CodeList(
     "贫困户属性",
-    (("general", _("一般贫困户")), ("dibao", _("低保贫困户")), ("tekun", _("特困供养贫困户"))),
-    aliases={"低保户": "dibao", "五保户": "tekun", "五保贫困户": "tekun"},
+    (
+        ("general", _("一般贫困户")),
+        ("dibao", _("低保贫困户")),
+        ("tekun", _("特困供养贫困户")),
+        ("dibao_hh", _("低保户")),
+        ("wubao", _("五保户")),
+    ),
+    aliases={"五保贫困户": "tekun", "特困供养户": "tekun"},
 )
+# Attributes whose members draw 低保 / 特困供养 (五保): a national file has no member column for either.
+ATTRIBUTE_DIBAO = frozenset({"dibao", "dibao_hh"})
+ATTRIBUTE_TEKUN = frozenset({"tekun", "wubao"})
 
 POVERTY_CAUSE = CodeList(
     "致贫原因",
@@ -122,26 +134,68 @@ EDUCATION = CodeList(
     ),
 )
 
+# The national 在校生状况 (DOMAIN §3.3, §13.3): 小学 is one value, later stages by grade. The stage-only
+# codes (初中, 高中, 中职, 高职) of earlier registries stay valid; SCHOOL_STAGE maps every code to its stage.
 SCHOOL_STATUS = CodeList(
     "在校生情况",
     (
         ("none", _("非在校生")),
         ("preschool", _("学前教育")),
         ("primary", _("小学")),
+        ("junior_1", _("七年级")),
+        ("junior_2", _("八年级")),
+        ("junior_3", _("九年级")),
+        ("senior_1", _("高中一年级")),
+        ("senior_2", _("高中二年级")),
+        ("senior_3", _("高中三年级")),
+        ("secondary_vocational_1", _("中职一年级")),
+        ("secondary_vocational_2", _("中职二年级")),
+        ("secondary_vocational_3", _("中职三年级")),
+        ("higher_vocational_1", _("高职一年级")),
+        ("higher_vocational_2", _("高职二年级")),
+        ("higher_vocational_3", _("高职三年级")),
+        ("college", _("大专")),
+        ("university", _("本科及以上")),
         ("junior", _("初中")),
         ("senior", _("高中")),
         ("secondary_vocational", _("中职")),
         ("higher_vocational", _("高职")),
-        ("college", _("大专")),
-        ("university", _("本科及以上")),
     ),
+    aliases={
+        **{f"小学{grade}年级": "primary" for grade in "一二三四五六"},
+        **{f"{grade}年级": "primary" for grade in "一二三四五六"},
+        "小学一至六年级": "primary",
+        "初一": "junior_1",
+        "初二": "junior_2",
+        "初三": "junior_3",
+        "初中一年级": "junior_1",
+        "初中二年级": "junior_2",
+        "初中三年级": "junior_3",
+        "高一": "senior_1",
+        "高二": "senior_2",
+        "高三": "senior_3",
+        "大学本科": "university",
+        "本科": "university",
+    },
 )
+SCHOOL_STAGE = {
+    code: code.rsplit("_", 1)[0] if code[-1].isdigit() else code for code, _label in SCHOOL_STATUS.items
+}
 
+# National labels (患有大病, not 大病) and Guangdong's 体弱多病 (DOMAIN §13.3).
 HEALTH = CodeList(
     "健康状况",
-    (("healthy", _("健康")), ("chronic", _("长期慢性病")), ("serious", _("大病")), ("disabled", _("残疾"))),
+    (
+        ("healthy", _("健康")),
+        ("chronic", _("长期慢性病")),
+        ("serious", _("患有大病")),
+        ("disabled", _("残疾")),
+        ("frail", _("体弱多病")),
+    ),
+    aliases={"大病": "serious", "患大病": "serious", "长期慢性病患者": "chronic"},
 )
 
+# The national 劳动技能: four values (DOMAIN §3.3).
 LABOUR = CodeList(
     "劳动能力",
     (
@@ -150,18 +204,28 @@ LABOUR = CodeList(
         ("lost", _("丧失劳动力")),
         ("none", _("无劳动力")),
     ),
+    aliases={"丧失劳动能力": "lost", "无劳动能力": "none"},
 )
 LABOUR_CAPABLE = frozenset({"ordinary", "skilled"})
 
+# The national labels with full-width brackets (DOMAIN §13.3); the earlier labels and half-width
+# brackets are read too.
 MIGRANT_WORK = CodeList(
     "务工状况",
     (
-        ("in_town", _("乡镇内务工")),
-        ("in_county", _("乡镇外县内务工")),
+        ("in_town", _("乡（镇）内务工")),
+        ("in_county", _("乡（镇）外县内务工")),
         ("in_province", _("县外省内务工")),
         ("out_of_province", _("省外务工")),
         ("other", _("其他")),
     ),
+    aliases={
+        "乡镇内务工": "in_town",
+        "乡(镇)内务工": "in_town",
+        "乡镇外县内务工": "in_county",
+        "乡(镇)外县内务工": "in_county",
+        "省内县外务工": "in_province",
+    },
 )
 
 # GB 3304 names of China's nationalities; the code is the two-digit GB 3304 number.

@@ -1,20 +1,27 @@
-"""Logins and failed logins go to the audit trail."""
+"""Logins and failed logins go to the audit trail (a login's entry waits for a busy database in the
+background: core.busy)."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.utils import timezone
 
 from . import audit
+from .busy import write_or_defer
 
 
 @receiver(user_logged_in, dispatch_uid="fupin-audit-login")
 def _logged_in(sender, request, user, **kwargs):
-    audit.record("login", "core.User", user.pk, {"ip": _ip(request)}, actor=user)
+    detail = {"ip": _ip(request), "at": timezone.now().isoformat()}
+    write_or_defer("audit login", lambda: audit.record("login", "core.User", user.pk, detail, actor=user))
 
 
 @receiver(user_logged_out, dispatch_uid="fupin-audit-logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        audit.record("logout", "core.User", user.pk, {"ip": _ip(request)}, actor=user)
+        detail = {"ip": _ip(request), "at": timezone.now().isoformat()}
+        write_or_defer(
+            "audit logout", lambda: audit.record("logout", "core.User", user.pk, detail, actor=user)
+        )
 
 
 @receiver(user_login_failed, dispatch_uid="fupin-audit-login-failed")

@@ -72,7 +72,7 @@ def export_registry(
     book = RegistryWorkbook(path)
     counts = {
         VILLAGES.name: book.sheet(VILLAGES, _villages(households)),
-        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text, account_text)),
+        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text, account_text), extras=True),
         MEMBERS.name: book.sheet(MEMBERS, _members(households, id_text)),
         INCOMES.name: book.sheet(INCOMES, _incomes(households)),
     }
@@ -111,6 +111,8 @@ def _households(households: QuerySet[Household], id_text, phone_text, account_te
             "head_name",
             "head_id",
             *HOUSEHOLD_COLUMNS,
+            "status",
+            "exit_year",
         )
     )
     cause = codes.POVERTY_CAUSE.label
@@ -130,6 +132,8 @@ def _households(households: QuerySet[Household], id_text, phone_text, account_te
         phone,
         bank,
         account,
+        status,
+        exit_year,
     ) in rows.iterator(chunk_size=CHUNK):
         yield [
             number,
@@ -146,6 +150,8 @@ def _households(households: QuerySet[Household], id_text, phone_text, account_te
             phone_text(phone),
             bank,
             account_text(account),
+            codes.HOUSEHOLD_STATUS.label(status),
+            exit_year,
         ]
 
 

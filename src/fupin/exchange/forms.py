@@ -26,7 +26,8 @@ class ImportForm(forms.Form):
     files = MultipleFileField(
         label=_("工作簿"),
         help_text=_(
-            "建档立卡数据表（.xlsx 或 .xls），或 CSV：一个 zip，或同时选择 村.csv、户.csv、成员.csv、收入.csv"
+            "建档立卡数据表（.xlsx 或 .xls），或 CSV：一个 zip，或同时选择 村.csv、户.csv、成员.csv、收入.csv；"
+            "也可以是国家系统导出的贫困人口明细（.xlsx、.xls 或 .csv，数据年度取自标题行或“数据日期”列）"
         ),
         widget=MultipleFileInput(attrs={"class": "form-control", "accept": ".xlsx,.xls,.zip,.csv"}),
     )
@@ -38,6 +39,16 @@ class ImportForm(forms.Form):
 
 
 class ExportForm(forms.Form):
+    layout = forms.ChoiceField(
+        label=_("格式"),
+        choices=[
+            ("registry", _("建档立卡数据表（可修改后再导入）")),
+            ("national", _("国家系统贫困人口明细（每人一行）")),
+        ],
+        initial="registry",
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     village = forms.ChoiceField(
         label=_("范围"), required=False, widget=forms.Select(attrs={"class": "form-select"})
     )

@@ -1,8 +1,10 @@
-"""The import pipeline: workbook → staging → validation → commit, in one transaction.
+"""The import pipeline: workbook → staging → validation → commit, the commit in one short transaction.
 
-Every cell is cleaned by `registry.validation` (the rules the web forms and the API use), every
-cleaned row is staged by `registry.bulk`, which then checks the rules across rows and against the
-database set-based, and commits only when nothing at all is wrong. The report lists every invalid
+Every cell is cleaned by the rule tables of `registry.validation` (the rules the web forms and the API
+use), column-wise by `registry.columnar`; the cleaned chunks are staged by `registry.bulk`, which then
+checks the rules across rows and against the database set-based, and commits only when nothing at
+all is wrong. Nothing before the commit writes to the registry, so the write lock of SQLite is taken
+only for the commit itself. The report lists every invalid
 cell with the sheet, the worksheet's own row number, the column header, a stable code and a
 Chinese message.
 """
@@ -16,25 +18,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.db import transaction
 
-from fupin.core import audit
+from fupin.core import audit, busy
 from fupin.core.models import User
-from fupin.registry import idnumber
-from fupin.registry.bulk import Batch, RowProblem, scope_of
+from fupin.registry import columnar
+from fupin.registry.bulk import KEY_FIELDS, Batch, RowProblem, scope_of
 from fupin.registry.validation import (
-    HOUSEHOLD_COLUMNS,
+    HOUSEHOLD_IMPORT_RULES,
+    HOUSEHOLD_LABELS,
+    INCOME_IMPORT_RULES,
+    INCOME_LABELS,
+    MEMBER_IMPORT_RULES,
+    MEMBER_LABELS,
+    VILLAGE_LABELS,
+    VILLAGE_RULES,
     Problem,
-    clean_household,
-    clean_income,
-    clean_member,
-    clean_village,
+    Rule,
 )
 
 from . import reader
 from .schema import IGNORED_SHEETS, SHEET_BY_KIND, SHEET_BY_NAME, SHEETS, Sheet
 
-CHUNK = 5000
+CHUNK = 50_000  # rows cleaned column-wise at a time
+AUDIT_CHUNK = 5000
 SHEET_ORDER = {sheet.name: i for i, sheet in enumerate(SHEETS)}
 Progress = Callable[[str, int, int | None], None]
 
@@ -101,93 +109,42 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+@dataclass(frozen=True)
+class KindRules:
+    """How the cells of one sheet kind are cleaned: the rule table, the labels, and the renames from the
+    cleaned fields to the staging columns of `registry.bulk`."""
+
+    rules: tuple[Rule, ...]
+    labels: dict[str, str]
+    renames: dict[str, str] = field(default_factory=dict)
 
 
-def _required_text(raw: dict, field: str, header: str, problems: list[Problem]) -> str:
-    value = _text(raw.get(field))
-    if not value:
-        problems.append(Problem(field, "required", f"“{header}”不能为空，请填写"))
-    return value
-
-
-def _clean_village(raw: dict) -> tuple[dict, list[Problem]]:
-    out, problems = clean_village(raw)
-    bad = {p.field for p in problems}
-    return {
-        "code": None if "code" in bad else out["code"],
-        "name": out["name"],
-        "year": None if "year" in bad else out["year"],
-        "registered_population": out["registered_population"],
-        "per_capita_income": out["per_capita_income"],
-    }, problems
-
-
-def _clean_household(raw: dict) -> tuple[dict, list[Problem]]:
-    out, problems = clean_household(raw)
-    problems = list(problems)
-    head_name = _required_text(raw, "head_name", "户主姓名", problems)
-    head_id = None
-    if _blank(raw.get("head_id_number")):
-        problems.append(Problem("head_id_number", "required", "“户主证件号码”不能为空，请填写"))
-    else:
-        try:
-            head_id = idnumber.parse(raw["head_id_number"]).number
-        except idnumber.IdNumberError as exc:
-            problems.append(Problem("head_id_number", exc.code, exc.message))
-    if _is_number(raw.get("bank_account")):
-        problems = [p for p in problems if p.field != "bank_account"]
-        problems.append(
-            Problem(
-                "bank_account",
-                "id_format",
-                "“一卡通账号”被存成了数字，长账号的末几位可能已丢失：请把该列设为文本格式后重新输入完整账号",
-            )
-        )
-    bad = {p.field for p in problems}
-    staged = {key: out[key] for key in HOUSEHOLD_COLUMNS}
-    staged.update(
-        household_no=None if "household_no" in bad else out["household_no"],
-        village=None if "village" in bad else out["village"],
-        group_name=out["group"],
-        head_name=head_name,
-        head_id_number=head_id,
-    )
-    return staged, problems
-
-
-def _clean_member(raw: dict) -> tuple[dict, list[Problem]]:
-    out, problems = clean_member(raw)
-    problems = list(problems)
-    number = _required_text(raw, "household_no", "户编号", problems)
-    bad = {p.field for p in problems}
-    out["household_no"] = number or None
-    if "id_number" in bad:
-        out["id_number"] = None
-    if "relation" in bad:
-        out["relation"] = None
-    return out, problems
-
-
-def _clean_income(raw: dict) -> tuple[dict, list[Problem]]:
-    out, problems = clean_income(raw)
-    problems = list(problems)
-    out["household_no"] = _required_text(raw, "household_no", "户编号", problems) or None
-    if any(p.field == "year" for p in problems):
-        out["year"] = None
-    return out, problems
-
-
-CLEANERS = {
-    "village": _clean_village,
-    "household": _clean_household,
-    "member": _clean_member,
-    "income": _clean_income,
+KIND_RULES = {
+    "village": KindRules(VILLAGE_RULES, VILLAGE_LABELS),
+    "household": KindRules(HOUSEHOLD_IMPORT_RULES, HOUSEHOLD_LABELS, {"group": "group_name"}),
+    "member": KindRules(MEMBER_IMPORT_RULES, MEMBER_LABELS),
+    "income": KindRules(INCOME_IMPORT_RULES, INCOME_LABELS),
 }
 
 
-class _Run:
+def clean_chunk(
+    kind: str, columns: dict[str, list], rows: list[int]
+) -> tuple[pl.DataFrame, list[tuple[int, Problem]]]:
+    """Clean a chunk of one sheet column-wise; a key field that failed is nulled (KEY_FIELDS), so that
+    the rules across rows skip it instead of reporting a second error for one bad cell."""
+    spec = KIND_RULES[kind]
+    frame, problems = columnar.clean(spec.rules, spec.labels, columns, rows)
+    frame = frame.rename({k: v for k, v in spec.renames.items() if k in frame.columns})
+    for key in KEY_FIELDS[kind]:
+        bad = [row for row, problem in problems if problem.field == key]
+        if bad:
+            frame = frame.with_columns(
+                pl.when(pl.col("row").is_in(bad)).then(None).otherwise(pl.col(key)).alias(key)
+            )
+    return frame, problems
+
+
+class Run:
     def __init__(self, source: reader.Source, batch: Batch, progress: Progress | None):
         self.source = source
         self.batch = batch
@@ -195,6 +152,8 @@ class _Run:
         self.errors: list[CellError] = []
         self.counts = {sheet.name: 0 for sheet in SHEETS}
         self.structural = False
+        # Called inside the commit's transaction after the registry rows are written (national files).
+        self.commit_extra: Callable[[Batch, ImportReport], None] | None = None
 
     def fail(self, sheet: str, row: int | None, column: str, code: str, message: str) -> None:
         self.errors.append(CellError(sheet, row, column, code, message))
@@ -238,36 +197,44 @@ class _Run:
         if index is None:
             self.structural = True
             return
-        clean = CLEANERS[sheet.kind]
-        chunk: list[dict] = []
+        chunk: list[list] = []
+        numbers: list[int] = []
         done = 0
+        width = max(index.values(), default=-1) + 1
         for number, values in rows:
-            if all(_blank(v) for v in values):
+            if all(map(_blank, values)):
                 continue
-            raw = {f: (values[i] if i < len(values) else None) for f, i in index.items()}
-            staged, problems = clean(raw)
-            staged["row"] = number
-            chunk.append(staged)
-            for problem in problems:
-                self.fail(
-                    sheet.name,
-                    number,
-                    sheet.header_of(problem.field) or problem.field,
-                    problem.code,
-                    problem.message,
-                )
+            if len(values) < width:
+                values = list(values) + [None] * (width - len(values))
+            chunk.append(values)
+            numbers.append(number)
             if len(chunk) >= CHUNK:
-                done += self.batch.add(sheet.kind, chunk)
-                chunk = []
+                done += self._stage(sheet, index, chunk, numbers)
+                chunk, numbers = [], []
                 if self.progress:
                     self.progress(sheet.name, done, None)
-        done += self.batch.add(sheet.kind, chunk)
+        if chunk:
+            done += self._stage(sheet, index, chunk, numbers)
         self.counts[sheet.name] = done
         if self.progress:
             self.progress(sheet.name, done, done)
 
+    def _stage(self, sheet: Sheet, index: dict[str, int], chunk: list[list], numbers: list[int]) -> int:
+        cells = list(zip(*chunk, strict=False))
+        columns = {f: list(cells[i]) for f, i in index.items() if f not in sheet.ignored}
+        frame, problems = clean_chunk(sheet.kind, columns, numbers)
+        for row, problem in problems:
+            self.fail(
+                sheet.name,
+                row,
+                sheet.header_of(problem.field) or problem.field,
+                problem.code,
+                problem.message,
+            )
+        return self.batch.add_frame(sheet.kind, frame)
+
     def _columns(self, sheet: Sheet, header: list, header_row: int) -> dict[str, int] | None:
-        by_header = {column.header: column for column in sheet.columns}
+        by_header = {column.header: column for column in sheet.columns + sheet.extras}
         index: dict[str, int] = {}
         offset = self.source.column_offset(sheet.name)
         ok = True
@@ -340,9 +307,23 @@ def import_registry(
     The audit trail gets one `import` entry (file digest, counts, changes); `audit_households` adds
     one entry per household created or changed (and to the summary the digest of their numbers),
     which costs about a quarter of the import time at province scale (bench/RESULTS.md) while the
-    history rows already say who changed each record, when and by which import."""
+    history rows already say who changed each record, when and by which import.
+
+    A file in the national system's 贫困人口明细 layout is handed to `import_national` (the web page
+    takes either file), its data year read from the file."""
     path = Path(path)
     scope_of(actor)
+    from . import national, national_import  # they build on this module
+
+    if national.looks_national(path):
+        return national_import.import_national(
+            path,
+            actor=actor,
+            dry_run=dry_run,
+            filename=filename,
+            progress=progress,
+            audit_households=audit_households,
+        )
     report = ImportReport(
         ok=False,
         committed=False,
@@ -358,24 +339,8 @@ def import_registry(
         report.errors = [CellError("", None, "", exc.code, exc.message)]
         return report
     try:
-        with transaction.atomic():
-            run = _Run(source, Batch(actor=actor, reason=f"导入 {report.filename}"), progress)
-            _validate(run)
-            report.counts = run.counts
-            report.errors = run.sorted_errors()
-            if report.errors or dry_run:
-                run.batch.close()
-                transaction.set_rollback(True)
-            else:
-                if progress:
-                    progress("commit", 0, None)
-                changes = run.batch.commit()
-                report.changes = changes.as_dict()
-                if progress:
-                    progress("audit", 0, None)
-                _audit(run.batch, report, actor, audit_households)
-                report.committed = True
-                run.batch.close()
+        run = Run(source, Batch(actor=actor, reason=f"导入 {report.filename}"), progress)
+        execute(run, report, validate=_validate, dry_run=dry_run, audit_households=audit_households)
     except UnicodeDecodeError as exc:
         report.errors = [
             CellError(
@@ -392,7 +357,50 @@ def import_registry(
     return report
 
 
-def _validate(run: _Run) -> None:
+def execute(
+    run: Run,
+    report: ImportReport,
+    *,
+    validate: Callable[[Run], None],
+    dry_run: bool,
+    audit_households: bool,
+    kind: str = "registry",
+) -> None:
+    """Stage and check outside any write transaction, then commit in one short one.
+
+    Reading, cleaning, staging (temporary tables) and the checks against the registry only read the
+    database, so on SQLite the web keeps writing while a big file is checked; the write lock is held
+    only by the final transaction. Should the registry have changed in between (another user's edit),
+    the checks run again inside that transaction before anything is written."""
+    batch = run.batch
+    try:
+        before = batch.fingerprint()
+        validate(run)
+        report.counts = run.counts
+        report.errors = run.sorted_errors()
+        if report.errors or dry_run:
+            return
+        with busy.patient_writer(), transaction.atomic():
+            if batch.fingerprint() != before:
+                run.add_row_problems(batch.check())
+                report.errors = run.sorted_errors()
+                if report.errors:
+                    transaction.set_rollback(True)
+                    return
+            if run.progress:
+                run.progress("commit", 0, None)
+            report.changes = batch.commit().as_dict()
+            if run.commit_extra is not None:
+                run.commit_extra(batch, report)
+            if run.progress:
+                run.progress("audit", 0, None)
+            _audit(batch, report, batch.actor, audit_households, kind)
+            report.committed = True
+    finally:
+        batch.close()
+
+
+def _validate(run: Run) -> None:
     run.check_sheets()
     for sheet in SHEETS:
         if sheet.name in run.source.sheet_names:
@@ -407,7 +415,7 @@ def _validate(run: _Run) -> None:
     run.add_row_problems(run.batch.check())
 
 
-def _audit(batch: Batch, report: ImportReport, actor: User | None, per_household: bool) -> None:
+def _audit(batch: Batch, report: ImportReport, actor: User | None, per_household: bool, kind: str) -> None:
     detail: dict[str, Any] = {
         "file_sha256": report.sha256,
         "counts": report.counts,
@@ -426,10 +434,10 @@ def _audit(batch: Batch, report: ImportReport, actor: User | None, per_household
                     {"label": number, "file_sha256": report.sha256},
                 )
             )
-            if len(entries) >= CHUNK:
+            if len(entries) >= AUDIT_CHUNK:
                 audit.record_many(entries, actor=actor)
                 entries = []
         if entries:
             audit.record_many(entries, actor=actor)
         detail["households_sha256"] = touched.hexdigest()
-    audit.record("import", "registry", report.filename, detail, actor=actor)
+    audit.record("import", kind, report.filename, detail, actor=actor)

@@ -47,10 +47,17 @@ class Sheet:
     kind: str  # registry.bulk kind
     required: bool
     columns: tuple[Column, ...]
+    # Written by exports after the columns, read back as nothing: facts that change only through the
+    # registry's own paths (a household's status).
+    extras: tuple[Column, ...] = ()
 
     @property
     def headers(self) -> list[str]:
         return [c.header for c in self.columns]
+
+    @property
+    def ignored(self) -> frozenset[str]:
+        return frozenset(c.field for c in self.extras)
 
     def column(self, field: str) -> Column:
         return next(c for c in self.columns if c.field == field)
@@ -113,6 +120,10 @@ HOUSEHOLDS = Sheet(
         _c(H, "phone", False, text=True, width=14, note="手机或固定电话，只含数字和“-”"),
         _c(H, "bank_name", False, width=16),
         _c(H, "bank_account", False, text=True, identifier=True, width=22, note="只含数字；请按文本输入"),
+    ),
+    (
+        Column("status", "状态", False, codes.HOUSEHOLD_STATUS, width=10, note="导出时填写；导入时不读取"),
+        Column("exit_year", "脱贫年度", False, width=10, note="导出时填写；导入时不读取"),
     ),
 )
 MEMBERS = Sheet(

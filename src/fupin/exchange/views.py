@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fupin.core import uploads
 
@@ -20,7 +19,8 @@ from . import jobs
 from .exporter import export_registry
 from .forms import ExportForm, ImportForm
 from .models import ImportJob
-from .schema import SHEETS
+from .national_export import export_national
+from .schema import SHEET_BY_NAME, SHEETS
 from .writer import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +40,11 @@ def _own_job(request, pk: int) -> ImportJob:
 
 def _save_upload(folder: Path, files) -> str:
     """Store the upload under `folder`; returns the path the pipeline reads (a file or a CSV folder)."""
-    if len(files) == 1 and not files[0].name.lower().endswith(".csv"):
+    # One CSV file named as no sheet of the registry workbook is a national 贫困人口明细.
+    single = len(files) == 1 and (
+        not files[0].name.lower().endswith(".csv") or Path(files[0].name).stem not in SHEET_BY_NAME
+    )
+    if single:
         suffix = Path(files[0].name).suffix.lower()[:5]
         target = folder / f"upload{suffix}"
         with open(target, "wb") as handle:
@@ -101,15 +105,15 @@ def import_upload(request):
 def _job_context(job: ImportJob) -> dict:
     stage, done = jobs.live_progress(job)
     grouped = []
-    for sheet in [s.name for s in SHEETS] + [""]:
+    # The registry workbook's sheets in their order, then any other sheet named (a national file's).
+    names = [s.name for s in SHEETS] + [""]
+    names += list(dict.fromkeys(e["sheet"] for e in job.errors if e["sheet"] not in names))
+    for sheet in names:
         errors = [e for e in job.errors if e["sheet"] == sheet]
         if errors:
             grouped.append(
                 {"sheet": sheet, "errors": errors, "total": job.error_counts.get(sheet, len(errors))}
             )
-    others = [e for e in job.errors if e["sheet"] not in {s.name for s in SHEETS} | {""}]
-    if others:
-        grouped.append({"sheet": _("其他工作表"), "errors": others, "total": len(others)})
     marked = jobs.job_dir(job) / jobs.MARKED_NAME
     total = sum((job.counts or {}).values())
     return {
@@ -181,8 +185,13 @@ def export(request):
         unmask = bool(form.cleaned_data.get("unmask")) and user.may_unmask
         with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
             path = Path(handle.name)
-        export_registry(path, actor=user, village=village, unmask=unmask)
-        name = f"建档立卡数据表-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
+        if form.cleaned_data.get("layout") == "national":
+            export_national(path, actor=user, village=village, unmask=unmask)
+            title = "贫困人口明细"
+        else:
+            export_registry(path, actor=user, village=village, unmask=unmask)
+            title = "建档立卡数据表"
+        name = f"{title}-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
         response = FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
         path.unlink()
         return response

@@ -87,7 +87,7 @@ class RegistryWorkbook:
         """A hidden sheet with every code list; returns the list name → its cell range."""
         ws = self.book.add_worksheet(CODES_SHEET)
         ranges: dict[str, str] = {}
-        lists = [c.code_list for s in SHEETS for c in s.columns if c.code_list is not None]
+        lists = [c.code_list for s in SHEETS for c in s.columns + s.extras if c.code_list is not None]
         seen: list[codes.CodeList] = []
         for code_list in lists:
             if code_list not in seen:
@@ -106,18 +106,20 @@ class RegistryWorkbook:
 
     # -- data sheets ---------------------------------------------------------------------------
 
-    def sheet(self, sheet: Sheet, rows: Iterable[Sequence[Any]] = ()) -> int:
-        """Write `sheet` with its header, formats, drop-downs and the given rows; returns the row count."""
+    def sheet(self, sheet: Sheet, rows: Iterable[Sequence[Any]] = (), *, extras: bool = False) -> int:
+        """Write `sheet` with its header, formats, drop-downs and the given rows; returns the row count.
+        `extras`: the export-only columns too (the rows then carry their values)."""
         ws = self.book.add_worksheet(sheet.name)
         ws.freeze_panes(1, 0)
-        for col, column in enumerate(sheet.columns):
+        columns = sheet.columns + sheet.extras if extras else sheet.columns
+        for col, column in enumerate(columns):
             ws.set_column(col, col, column.width, self.text if column.text else None)
             ws.write_string(0, col, column.header, self.header_required if column.required else self.header)
             self._validation(ws, col, column)
         ws.set_row(0, 30)
         count = 0
         for count, values in enumerate(rows, start=1):
-            for col, (column, value) in enumerate(zip(sheet.columns, values, strict=True)):
+            for col, (column, value) in enumerate(zip(columns, values, strict=True)):
                 self._cell(ws, count, col, value, text=column.text)
         return count
 

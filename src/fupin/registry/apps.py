@@ -10,7 +10,7 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from fupin.core.tracking import track
 
-        from .models import Household, Income, LivingConditions, Member, StatusChange
+        from .models import Household, Income, LivingConditions, Member, ReportedIncome, StatusChange
 
-        for model in (Household, Member, Income, LivingConditions, StatusChange):
+        for model in (Household, Member, Income, ReportedIncome, LivingConditions, StatusChange):
             track(model)

@@ -23,11 +23,13 @@ Use it inside the caller's `transaction.atomic()`: `check()` before `commit()`, 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
@@ -165,8 +167,19 @@ def scope_of(actor: User | None) -> str | None:
 class Batch:
     """Staged registry rows of one import. Create inside `transaction.atomic()`."""
 
-    def __init__(self, *, actor: User | None = None, reason: str = "导入"):
+    def __init__(
+        self,
+        *,
+        actor: User | None = None,
+        reason: str = "导入",
+        household_updates: Sequence[str] = HOUSEHOLD_FIELDS,
+        member_updates: Sequence[str] = MEMBER_FIELDS,
+    ):
+        """`household_updates` / `member_updates`: the fields an existing record takes from the file
+        (a layout that lacks a field leaves it as it is; a new record takes every staged column)."""
         self.actor = actor
+        self.household_updates = tuple(household_updates)
+        self.member_updates = tuple(member_updates)
         self.scope = scope_of(actor)
         self.reason = reason[:100]
         self.pg = connection.vendor == "postgresql"
@@ -203,17 +216,32 @@ class Batch:
                 cursor.execute("PRAGMA temp.cache_size = -131072")
 
     def _tune_postgresql(self) -> None:
-        """Memory for the sorts and hash joins of a big batch, for this transaction only (the defaults,
-        4 MB and 8 MB, spill a million staged rows to disk)."""
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '128MB'")
-        try:
-            # Refused once the session has used a temporary table; the savepoint keeps the
-            # transaction usable then.
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SET LOCAL temp_buffers = '256MB'")
-        except DatabaseError:
-            pass
+        """Memory for the sorts and hash joins of a big batch (the defaults, 4 MB and 8 MB, spill a
+        million staged rows to disk), for this session until `close()`: staging and checks run outside
+        the commit's transaction."""
+        for setting in ("work_mem = '128MB'", "temp_buffers = '256MB'"):
+            try:
+                # temp_buffers is refused once the session has used a temporary table; the atomic
+                # block keeps an enclosing transaction usable then.
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"SET {setting}")
+            except DatabaseError:
+                pass
+
+    def track_table(self, name: str) -> None:
+        """A temporary table of the caller's, dropped with the batch's own by `close()`."""
+        self._maps.append(name)
+
+    def fingerprint(self) -> tuple:
+        """What the checks read of the registry, summarised: if it is the same at commit time, the
+        checks made before still hold (every write to households, members and incomes leaves a history
+        row; areas are created and removed, not rewritten in ways the checks see)."""
+        parts = [
+            f"(SELECT MAX(history_id) FROM {model.history.model._meta.db_table})"
+            for model in (Household, Member, Income)
+        ]
+        parts += ["(SELECT COUNT(*) FROM areas_area)", "(SELECT MAX(code) FROM areas_area)"]
+        return tuple(self.rows(f"SELECT {', '.join(parts)}")[0])
 
     # -- staging ---------------------------------------------------------------------------------
 
@@ -255,6 +283,51 @@ class Batch:
         self.added[kind] += len(tuples)
         return len(tuples)
 
+    def add_frame(self, kind: str, frame: pl.DataFrame) -> int:
+        """Stage a Polars frame of cleaned rows (columns named as the staging columns; a missing column
+        is NULL); returns how many. Blank key fields become NULL as in `add`."""
+        if frame.height == 0:
+            return 0
+        spec = COLUMNS[kind]
+        names = [name for name, _type in spec]
+        nullable = set(KEY_FIELDS[kind]) | {"group_name"}
+        exprs = []
+        for name, sql_type in spec:
+            if name not in frame.columns:
+                exprs.append(pl.lit(None).alias(name))
+                continue
+            column = pl.col(name)
+            if name in nullable and frame.schema[name] == pl.String:
+                column = pl.when(column == "").then(None).otherwise(column)
+            if sql_type in (_MONEY, _DATE):
+                column = column.cast(pl.String)
+            exprs.append(column.alias(name))
+        frame = frame.select(exprs)
+        columns = ", ".join(names)
+        with connection.cursor() as cursor:
+            if self.pg:
+                buffer = io.BytesIO()
+                frame.write_csv(buffer, include_header=False, null_value="\\N")
+                with cursor.cursor.copy(
+                    f"COPY {table(kind)} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
+                ) as copy:
+                    copy.write(buffer.getvalue())
+            else:
+                marks = ", ".join(["%s"] * len(spec))
+                # One transaction per chunk on the temporary tables only: no lock on the database file.
+                own = not connection.in_atomic_block
+                if own:
+                    cursor.execute("BEGIN")
+                try:
+                    cursor.executemany(
+                        f"INSERT INTO {table(kind)} ({columns}) VALUES ({marks})", frame.iter_rows()
+                    )
+                finally:
+                    if own:
+                        cursor.execute("COMMIT")
+        self.added[kind] += frame.height
+        return frame.height
+
     def _index(self) -> None:
         if self._indexed:
             return
@@ -294,7 +367,7 @@ class Batch:
         problems.sort(key=lambda p: (order[p.kind], p.row))
         return problems
 
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -303,7 +376,7 @@ class Batch:
         """Rows whose `key` columns repeat an earlier row's: (row, first row, *key values)."""
         t, keys = table(kind), key.split(", ")
         join = " AND ".join(f"s.{k} = f.{k}" for k in keys)
-        return self._rows(
+        return self.rows(
             f"SELECT s.row, f.first_row, {', '.join('s.' + k for k in keys)} FROM {t} s "
             f"JOIN (SELECT {key}, MIN(row) AS first_row FROM {t} WHERE {where} GROUP BY {key} "
             f"HAVING COUNT(*) > 1) f ON {join} WHERE s.row > f.first_row"
@@ -322,7 +395,7 @@ class Batch:
                 "village", "code, year", "code IS NOT NULL AND year IS NOT NULL"
             )
         ]
-        for row, code in self._rows(
+        for row, code in self.rows(
             f"SELECT s.row, s.code FROM {table('village')} s WHERE s.code IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM areas_area a WHERE a.code = SUBSTR(s.code, 1, 9) AND a.level = 'town')"
         ):
@@ -353,7 +426,7 @@ class Batch:
 
     def _check_household_villages(self) -> list[RowProblem]:
         problems = []
-        for row, code, town_known in self._rows(
+        for row, code, town_known in self.rows(
             "SELECT s.row, s.village, EXISTS (SELECT 1 FROM areas_area t WHERE t.code = SUBSTR(s.village, 1, 9) "
             f"AND t.level = 'town') FROM {table('household')} s WHERE s.village IS NOT NULL "
             "AND NOT EXISTS (SELECT 1 FROM areas_area a WHERE a.code = s.village AND a.level = 'village') "
@@ -387,7 +460,7 @@ class Batch:
         prefix, n = self.scope, len(self.scope)
         problems = []
         outside = "{col} IS NOT NULL AND SUBSTR({col}, 1, %s) <> %s"
-        for row, code in self._rows(
+        for row, code in self.rows(
             f"SELECT row, code FROM {table('village')} WHERE " + outside.format(col="code"), [n, prefix]
         ):
             problems.append(
@@ -395,7 +468,7 @@ class Batch:
                     "village", row, "code", "out_of_scope", f"村“{code}”不在您的管辖范围（{prefix}）内"
                 )
             )
-        for row, code in self._rows(
+        for row, code in self.rows(
             f"SELECT row, village FROM {table('household')} WHERE " + outside.format(col="village"),
             [n, prefix],
         ):
@@ -410,7 +483,7 @@ class Batch:
             )
         # A household number already used outside the user's area is not the user's to change.
         for kind in ("household", "member", "income"):
-            for row, number in self._rows(
+            for row, number in self.rows(
                 f"SELECT s.row, s.household_no FROM {table(kind)} s JOIN registry_household h "
                 "ON h.household_no = s.household_no WHERE SUBSTR(h.village_id, 1, %s) <> %s",
                 [n, prefix],
@@ -429,7 +502,7 @@ class Batch:
     def _check_unknown_households(self) -> list[RowProblem]:
         problems = []
         for kind, sheet in (("member", "成员"), ("income", "收入")):
-            for row, number in self._rows(
+            for row, number in self.rows(
                 f"SELECT s.row, s.household_no FROM {table(kind)} s WHERE s.household_no IS NOT NULL "
                 f"AND NOT EXISTS (SELECT 1 FROM {table('household')} h WHERE h.household_no = s.household_no) "
                 "AND NOT EXISTS (SELECT 1 FROM registry_household r WHERE r.household_no = s.household_no)"
@@ -448,7 +521,7 @@ class Batch:
     def _check_heads(self) -> list[RowProblem]:
         h, m = table("household"), table("member")
         problems = []
-        for row, number in self._rows(
+        for row, number in self.rows(
             f"SELECT s.row, s.household_no FROM {h} s WHERE s.household_no IS NOT NULL "
             f"AND NOT EXISTS (SELECT 1 FROM {m} x WHERE x.household_no = s.household_no)"
         ):
@@ -462,7 +535,7 @@ class Batch:
                 )
             )
         # No head among the member rows (a relation cell that failed is already reported).
-        for row, number in self._rows(
+        for row, number in self.rows(
             f"SELECT MIN(row), household_no FROM {m} WHERE household_no IS NOT NULL GROUP BY household_no "
             "HAVING SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) = 0 "
             "AND SUM(CASE WHEN relation IS NULL THEN 1 ELSE 0 END) = 0"
@@ -489,7 +562,7 @@ class Batch:
                 )
             )
         # The head columns of sheet 户 against the household's single head member.
-        for row, head_id, head_name, member_id, member_name in self._rows(
+        for row, head_id, head_name, member_id, member_name in self.rows(
             f"SELECT s.row, s.head_id_number, s.head_name, x.id_number, x.name FROM {h} s "
             f"JOIN {m} x ON x.household_no = s.household_no AND x.relation = 'head' "
             f"JOIN (SELECT household_no FROM {m} WHERE relation = 'head' GROUP BY household_no "
@@ -538,7 +611,7 @@ class Batch:
         ]
         # Numbers of people on the register of households this batch does not list members for.
         m = table("member")
-        for row, number, other, village in self._rows(
+        for row, number, other, village in self.rows(
             f"SELECT s.row, s.id_number, h.household_no, h.village_id FROM {m} s "
             "JOIN registry_member r ON r.id_number = s.id_number AND r.left_on IS NULL "
             "JOIN registry_household h ON h.id = r.household_id "
@@ -588,7 +661,7 @@ class Batch:
         return counts
 
     def _commit_villages(self, counts: Counts) -> None:
-        rows = self._rows(
+        rows = self.rows(
             f"SELECT code, name, year, registered_population, per_capita_income FROM {table('village')} ORDER BY row"
         )
         if not rows:
@@ -625,7 +698,7 @@ class Batch:
         counts.village_years = len(create) + len(update)
 
     def _commit_groups(self, counts: Counts) -> None:
-        wanted = self._rows(
+        wanted = self.rows(
             f"SELECT DISTINCT village, group_name FROM {table('household')} WHERE group_name IS NOT NULL"
         )
         if not wanted:
@@ -653,116 +726,116 @@ class Batch:
                 "INSERT INTO fupin_stage_group (village, name, code) VALUES (%s, %s, %s)",
                 [(village, name, known[(village, name)]) for village, name in wanted],
             )
-        self._execute("CREATE INDEX fupin_stage_group_key ON fupin_stage_group (village, name)")
+        self.execute("CREATE INDEX fupin_stage_group_key ON fupin_stage_group (village, name)")
 
     # -- helpers of the commit -------------------------------------------------------------------
 
-    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.rowcount
 
-    def _differs(self, a: str, b: str) -> str:
+    def differs(self, a: str, b: str) -> str:
         return f"{a} IS DISTINCT FROM {b}" if self.pg else f"{a} IS NOT {b}"
 
-    def _stamp(self) -> Any:
+    def stamp(self) -> Any:
         return connection.ops.adapt_datetimefield_value(self.now)
 
     @property
-    def _user_id(self) -> int | None:
+    def user_id(self) -> int | None:
         return self.actor.pk if self.actor is not None else None
 
-    def _new_id(self, model: type) -> str:
+    def new_id(self, model: type) -> str:
         """SQL giving a new primary key of `model` per row of a query ordered by staging row `x.row`."""
         db_table = model._meta.db_table
         if self.pg:
             return f"nextval(pg_get_serial_sequence('{db_table}', 'id'))"
         # SQLite has one writer (this transaction): the keys after the highest ever given are free.
-        (base,) = self._rows(
+        (base,) = self.rows(
             f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{db_table}'), 0), "
             f"COALESCE((SELECT MAX(id) FROM {db_table}), 0))"
         )[0]
         return f"{int(base)} + x.row"
 
-    def _temp_table(
+    def temp_table(
         self, name: str, select: str, params: Sequence[Any] = (), *, index: Sequence[str] = ()
     ) -> None:
-        self._execute(f"DROP TABLE IF EXISTS {name}")
-        self._execute(f"CREATE TEMP TABLE {name} AS {select}", params)
+        self.execute(f"DROP TABLE IF EXISTS {name}")
+        self.execute(f"CREATE TEMP TABLE {name} AS {select}", params)
         for columns in index:
-            self._execute(f"CREATE INDEX {name}_{columns.replace(', ', '_')} ON {name} ({columns})")
+            self.execute(f"CREATE INDEX {name}_{columns.replace(', ', '_')} ON {name} ({columns})")
         if self.pg:
-            self._execute(f"ANALYZE {name}")
+            self.execute(f"ANALYZE {name}")
         self._maps.append(name)
 
-    def _history(self, model: type, join: str, history_type: str, reason: str = "") -> int:
+    def write_history(self, model: type, join: str, history_type: str, reason: str = "") -> int:
         """simple-history rows for the records of `model` that `join` (on `r.id`) selects."""
         history = model.history.model
         own = {f.attname for f in model._meta.concrete_fields}
         copied = [f.column for f in history._meta.concrete_fields if f.attname in own]
-        return self._execute(
+        return self.execute(
             f"INSERT INTO {history._meta.db_table} ({', '.join(copied)}, history_date, history_change_reason, "
             f"history_type, history_user_id) SELECT {', '.join('r.' + c for c in copied)}, %s, %s, %s, %s "
             f"FROM {model._meta.db_table} r {join} ORDER BY r.id",
-            [self._stamp(), reason or self.reason, history_type, self._user_id],
+            [self.stamp(), reason or self.reason, history_type, self.user_id],
         )
 
     # -- households, members, incomes --------------------------------------------------------------
 
     def _commit_households(self, counts: Counts) -> None:
         s, m, changed = table("household"), "fupin_map_household", "fupin_changed_household"
-        self._temp_table(
+        self.temp_table(
             m,
-            f"SELECT x.row, x.household_no, COALESCE(x.id, {self._new_id(Household)}) AS household_id, "
+            f"SELECT x.row, x.household_no, COALESCE(x.id, {self.new_id(Household)}) AS household_id, "
             "x.id IS NULL AS is_new, x.group_id FROM (SELECT s.row, s.household_no, r.id, g.code AS group_id "
             f"FROM {s} s LEFT JOIN registry_household r ON r.household_no = s.household_no "
             "LEFT JOIN fupin_stage_group g ON g.village = s.village AND g.name = s.group_name ORDER BY s.row) x",
             index=["row", "household_id"],
         )
         differs = " OR ".join(
-            [self._differs(f"r.{f}", f"s.{f}") for f in HOUSEHOLD_FIELDS]
-            + [self._differs("r.village_id", "s.village"), self._differs("r.group_id", "m.group_id")]
+            [self.differs(f"r.{f}", f"s.{f}") for f in self.household_updates]
+            + [self.differs("r.village_id", "s.village"), self.differs("r.group_id", "m.group_id")]
         )
-        self._temp_table(
+        self.temp_table(
             changed,
             f"SELECT m.household_id AS id FROM {m} m JOIN {s} s ON s.row = m.row "
             f"JOIN registry_household r ON r.id = m.household_id WHERE NOT m.is_new AND ({differs})",
             index=["id"],
         )
-        assignments = ", ".join(f"{f} = s.{f}" for f in HOUSEHOLD_FIELDS)
-        counts.households_updated = self._execute(
+        assignments = ", ".join(f"{f} = s.{f}" for f in self.household_updates)
+        counts.households_updated = self.execute(
             f"UPDATE registry_household AS r SET {assignments}, village_id = s.village, group_id = m.group_id, "
             f"version = r.version + 1, updated_at = %s FROM {s} AS s JOIN {m} AS m ON m.row = s.row "
             f"WHERE r.id = m.household_id AND r.id IN (SELECT id FROM {changed})",
-            [self._stamp()],
+            [self.stamp()],
         )
         fields = ", ".join(HOUSEHOLD_FIELDS)
-        counts.households_created = self._execute(
+        counts.households_created = self.execute(
             f"INSERT INTO registry_household (id, household_no, {fields}, village_id, group_id, status, version, "
             f"created_at, updated_at) SELECT m.household_id, s.household_no, {', '.join('s.' + f for f in HOUSEHOLD_FIELDS)}, "
             f"s.village, m.group_id, 'registered', 1, %s, %s FROM {s} s JOIN {m} m ON m.row = s.row "
             "WHERE m.is_new ORDER BY m.household_id",
-            [self._stamp(), self._stamp()],
+            [self.stamp(), self.stamp()],
         )
-        counts.history_rows += self._history(
+        counts.history_rows += self.write_history(
             Household, f"JOIN {m} m ON m.household_id = r.id WHERE m.is_new", "+"
         )
-        counts.history_rows += self._history(Household, f"JOIN {changed} c ON c.id = r.id", "~")
-        self._execute(
+        counts.history_rows += self.write_history(Household, f"JOIN {changed} c ON c.id = r.id", "~")
+        self.execute(
             "INSERT INTO registry_statuschange (household_id, from_status, to_status, year, reason, changed_by_id, "
             f"changed_at) SELECT m.household_id, '', 'registered', s.identified_year, %s, %s, %s FROM {s} s "
             f"JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.household_id",
-            ["识别为贫困户（导入）", self._user_id, self._stamp()],
+            ["识别为贫困户（导入）", self.user_id, self.stamp()],
         )
         if self.pg:
-            self._execute("ANALYZE registry_household")
+            self.execute("ANALYZE registry_household")
 
     def _commit_members(self, counts: Counts) -> None:
         s, m, changed = table("member"), "fupin_map_member", "fupin_changed_member"
         # Identity by ID number within the household: the member on the register, else the latest who left.
-        self._temp_table(
+        self.temp_table(
             m,
-            f"SELECT x.row, x.household_id, COALESCE(x.live_id, x.gone_id, {self._new_id(Member)}) AS member_id, "
+            f"SELECT x.row, x.household_id, COALESCE(x.live_id, x.gone_id, {self.new_id(Member)}) AS member_id, "
             "x.live_id IS NULL AND x.gone_id IS NULL AS is_new FROM (SELECT s.row, h.id AS household_id, "
             f"live.id AS live_id, gone.id AS gone_id FROM {s} s "
             "JOIN registry_household h ON h.household_no = s.household_no "
@@ -775,78 +848,82 @@ class Batch:
             index=["row", "member_id", "household_id"],
         )
         # Leavers first: the same person may be listed in another household of this batch.
-        self._execute(
+        self.execute(
             "INSERT INTO fupin_stage_leaver (id) SELECT r.id FROM registry_member r "
             f"WHERE r.left_on IS NULL AND r.household_id IN (SELECT household_id FROM {m}) "
             f"AND NOT EXISTS (SELECT 1 FROM {m} x WHERE x.member_id = r.id)"
         )
-        counts.members_left = self._execute(
+        counts.members_left = self.execute(
             "UPDATE registry_member SET left_on = %s, left_reason = %s, version = version + 1, updated_at = %s "
             "WHERE id IN (SELECT id FROM fupin_stage_leaver)",
-            [connection.ops.adapt_datefield_value(self.today), LEFT_REASON, self._stamp()],
+            [connection.ops.adapt_datefield_value(self.today), LEFT_REASON, self.stamp()],
         )
         if counts.members_left:
-            counts.history_rows += self._history(
+            counts.history_rows += self.write_history(
                 Member, "JOIN fupin_stage_leaver l ON l.id = r.id", "~", reason=LEFT_CHANGE_REASON
             )
         differs = " OR ".join(
-            [self._differs(f"r.{f}", f"s.{f}") for f in MEMBER_FIELDS] + ["r.left_on IS NOT NULL"]
+            [self.differs(f"r.{f}", f"s.{f}") for f in self.member_updates] + ["r.left_on IS NOT NULL"]
         )
-        self._temp_table(
+        self.temp_table(
             changed,
             f"SELECT m.member_id AS id, s.relation = 'head' AS head FROM {m} m JOIN {s} s ON s.row = m.row "
             f"JOIN registry_member r ON r.id = m.member_id WHERE NOT m.is_new AND ({differs})",
             index=["id"],
         )
-        assignments = ", ".join(f"{f} = s.{f}" for f in MEMBER_FIELDS)
+        assignments = ", ".join(f"{f} = s.{f}" for f in self.member_updates)
         # Who stops being head is updated before who becomes head: one head per household at all times.
         for head in ("NOT head", "head"):
-            counts.members_updated += self._execute(
+            counts.members_updated += self.execute(
                 f"UPDATE registry_member AS r SET {assignments}, left_on = NULL, left_reason = '', "
                 f"version = r.version + 1, updated_at = %s FROM {s} AS s JOIN {m} AS m ON m.row = s.row "
                 f"WHERE r.id = m.member_id AND r.id IN (SELECT id FROM {changed} WHERE {head})",
-                [self._stamp()],
+                [self.stamp()],
             )
         fields = ", ".join(MEMBER_FIELDS)
-        counts.members_created = self._execute(
+        counts.members_created = self.execute(
             f"INSERT INTO registry_member (id, household_id, {fields}, left_reason, version, created_at, updated_at) "
             f"SELECT m.member_id, m.household_id, {', '.join('s.' + f for f in MEMBER_FIELDS)}, '', 1, %s, %s "
             f"FROM {s} s JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.member_id",
-            [self._stamp(), self._stamp()],
+            [self.stamp(), self.stamp()],
         )
-        counts.history_rows += self._history(Member, f"JOIN {m} m ON m.member_id = r.id WHERE m.is_new", "+")
-        counts.history_rows += self._history(Member, f"JOIN {changed} c ON c.id = r.id", "~")
+        counts.history_rows += self.write_history(
+            Member, f"JOIN {m} m ON m.member_id = r.id WHERE m.is_new", "+"
+        )
+        counts.history_rows += self.write_history(Member, f"JOIN {changed} c ON c.id = r.id", "~")
 
     def _commit_incomes(self, counts: Counts) -> None:
         s, m, changed = table("income"), "fupin_map_income", "fupin_changed_income"
-        self._temp_table(
+        self.temp_table(
             m,
-            f"SELECT x.row, x.household_id, COALESCE(x.id, {self._new_id(Income)}) AS income_id, "
+            f"SELECT x.row, x.household_id, COALESCE(x.id, {self.new_id(Income)}) AS income_id, "
             "x.id IS NULL AS is_new FROM (SELECT s.row, h.id AS household_id, r.id FROM "
             f"{s} s JOIN registry_household h ON h.household_no = s.household_no "
             "LEFT JOIN registry_income r ON r.household_id = h.id AND r.year = s.year ORDER BY s.row) x",
             index=["row", "income_id"],
         )
-        differs = " OR ".join(self._differs(f"r.{f}", f"s.{f}") for f in INCOME_FIELDS)
-        self._temp_table(
+        differs = " OR ".join(self.differs(f"r.{f}", f"s.{f}") for f in INCOME_FIELDS)
+        self.temp_table(
             changed,
             f"SELECT m.income_id AS id FROM {m} m JOIN {s} s ON s.row = m.row "
             f"JOIN registry_income r ON r.id = m.income_id WHERE NOT m.is_new AND ({differs})",
             index=["id"],
         )
         assignments = ", ".join(f"{f} = s.{f}" for f in INCOME_FIELDS)
-        counts.incomes_updated = self._execute(
+        counts.incomes_updated = self.execute(
             f"UPDATE registry_income AS r SET {assignments}, version = r.version + 1 FROM {s} AS s "
             f"JOIN {m} AS m ON m.row = s.row WHERE r.id = m.income_id AND r.id IN (SELECT id FROM {changed})"
         )
         fields = ", ".join(INCOME_FIELDS)
-        counts.incomes_created = self._execute(
+        counts.incomes_created = self.execute(
             f"INSERT INTO registry_income (id, household_id, year, {fields}, version) "
             f"SELECT m.income_id, m.household_id, s.year, {', '.join('s.' + f for f in INCOME_FIELDS)}, 1 "
             f"FROM {s} s JOIN {m} m ON m.row = s.row WHERE m.is_new ORDER BY m.income_id"
         )
-        counts.history_rows += self._history(Income, f"JOIN {m} m ON m.income_id = r.id WHERE m.is_new", "+")
-        counts.history_rows += self._history(Income, f"JOIN {changed} c ON c.id = r.id", "~")
+        counts.history_rows += self.write_history(
+            Income, f"JOIN {m} m ON m.income_id = r.id WHERE m.is_new", "+"
+        )
+        counts.history_rows += self.write_history(Income, f"JOIN {changed} c ON c.id = r.id", "~")
 
     def touched_households(self) -> Iterator[tuple[int, str, bool]]:
         """(id, 户编号, created) of every household the commit created or changed in any way, streamed."""
@@ -859,7 +936,7 @@ class Batch:
             "UNION SELECT household_id FROM fupin_map_income WHERE is_new "
             "UNION SELECT m.household_id FROM fupin_map_income m JOIN fupin_changed_income c ON c.id = m.income_id"
         )
-        self._temp_table("fupin_touched", touched)
+        self.temp_table("fupin_touched", touched)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT r.id, r.household_no, h.is_new FROM fupin_touched t "
@@ -878,6 +955,8 @@ class Batch:
                 *self._maps,
             ]:
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            if not self.pg:
+            if self.pg:
+                cursor.execute("RESET work_mem")
+            else:
                 cursor.execute(f"PRAGMA main.cache_size = {int(self._cache[0])}")
                 cursor.execute(f"PRAGMA temp.cache_size = {int(self._cache[1])}")

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 
 from stdnum import numdb
 from stdnum.cn import ric
 
 _LOCATIONS = numdb.get("cn/loc")
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII digits only: str.isdigit() also takes ² and ٣
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
 
 
@@ -54,7 +56,7 @@ def parse(raw: object, *, today: dt.date | None = None) -> IdFacts:
             "证件号码被存成了数字，末几位可能已丢失：请把该列设为文本格式后重新输入完整的18位号码",
         )
     number = normalise(raw)
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _SHAPE.fullmatch(number):
         raise IdNumberError(
             "id_format",
             f"证件号码“{number}”格式不对：应为18位，前17位是数字，最后一位是数字或X（不接受15位旧号码）",

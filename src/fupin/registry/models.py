@@ -16,6 +16,10 @@ from fupin.core.money import per_capita
 from fupin.core.tracking import TrackedModel
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# History rows are written by the million by imports: no foreign-key check of the acting user per row
+# (users are deactivated, never deleted), and on households no indexes on the copied household number,
+# village and group (history is looked up by record id and household id).
+HISTORY = {"user_db_constraint": False}
 YEAR_VALIDATORS = [MinValueValidator(2000), MaxValueValidator(2100)]
 
 
@@ -53,7 +57,9 @@ class Household(TrackedModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["version", "updated_at"], no_db_index=["household_no", "village", "group"], **HISTORY
+    )
 
     class Meta:
         verbose_name = _("贫困户")
@@ -115,7 +121,7 @@ class Member(TrackedModel):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"], **HISTORY)
 
     class Meta:
         verbose_name = _("家庭成员")
@@ -168,7 +174,7 @@ class Income(TrackedModel):
         _("转移性支出"), **MONEY, default=Decimal("0.00"), validators=[MinValueValidator(0)]
     )
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version"], **HISTORY)
 
     class Meta:
         verbose_name = _("收入")
@@ -201,6 +207,37 @@ class Income(TrackedModel):
         return per_capita(self.disposable, members)
 
 
+class ReportedIncome(TrackedModel):
+    """A household's per-capita net income (人均纯收入) for one year as another system reported it —
+    the national system's export carries only this figure, not the items of `Income`. Kept beside
+    the items, never mixed into them."""
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="reported_incomes"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"), validators=YEAR_VALIDATORS)
+    per_capita = models.DecimalField(_("人均纯收入"), **MONEY, validators=[MinValueValidator(0)])
+    source = models.CharField(_("来源"), max_length=20, default="national")
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords(excluded_fields=["version"], **HISTORY)
+
+    class Meta:
+        verbose_name = _("上报人均纯收入")
+        verbose_name_plural = _("上报人均纯收入")
+        ordering = ["household_id", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"], name="reported_income_household_year_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    def audit_label(self) -> str:
+        return f"{self.household_id}:{self.year}"
+
+
 class LivingConditions(TrackedModel):
     """Production and living conditions (生产生活条件) of the national form."""
 
@@ -230,7 +267,7 @@ class LivingConditions(TrackedModel):
     )
     forest_mu = models.DecimalField(_("林地面积(亩)"), max_digits=8, decimal_places=2, null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version"], **HISTORY)
 
     class Meta:
         verbose_name = _("生产生活条件")

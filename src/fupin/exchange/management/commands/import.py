@@ -6,19 +6,29 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fupin.core import uploads
 from fupin.core.models import User
+from fupin.exchange.national_import import import_national
 from fupin.exchange.pipeline import import_registry
 
 
 class Command(BaseCommand):
     help = (
-        "导入建档立卡数据表：fupin import registry FILE [--dry-run] [--report OUT.json]。"
+        "导入建档立卡数据表：fupin import registry FILE [--dry-run] [--report OUT.json]；"
+        "或国家系统导出的贫困人口明细：fupin import national FILE [--year Y] [--dry-run] [--report OUT.json]。"
         "全部有效时提交并返回0；有任何错误时什么都不提交，返回1，并列出每个错误。"
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=["registry"])
+        parser.add_argument("kind", choices=["registry", "national"])
         parser.add_argument(
-            "file", type=Path, help=".xlsx、.xls，或 CSV（文件夹或 zip：村.csv 户.csv 成员.csv 收入.csv）"
+            "file",
+            type=Path,
+            help="registry：.xlsx、.xls，或 CSV（文件夹或 zip：村.csv 户.csv 成员.csv 收入.csv）；"
+            "national：贫困人口明细 .xlsx、.xls 或 .csv",
+        )
+        parser.add_argument(
+            "--year",
+            type=int,
+            help="national：数据年度（人均纯收入所属年度）；默认取“数据日期”列或标题行中的年份",
         )
         parser.add_argument("--dry-run", action="store_true", help="只检查，不提交")
         parser.add_argument("--report", type=Path, help="把 JSON 报告写到此文件")
@@ -53,13 +63,16 @@ class Command(BaseCommand):
                 sys.stderr.flush()
 
         try:
-            report = import_registry(
-                path,
-                actor=actor,
-                dry_run=options["dry_run"],
-                progress=progress,
-                audit_households=options["household_audit"],
-            )
+            common = {
+                "actor": actor,
+                "dry_run": options["dry_run"],
+                "progress": progress,
+                "audit_households": options["household_audit"],
+            }
+            if options["kind"] == "national":
+                report = import_national(path, year=options["year"], **common)
+            else:
+                report = import_registry(path, **common)
         except PermissionError as exc:
             raise CommandError(str(exc)) from exc
         if verbose:
@@ -87,3 +100,8 @@ class Command(BaseCommand):
                     **changes
                 )
             )
+            if changes.get("status_not_applied"):
+                self.stdout.write(
+                    f"注意：{changes['status_not_applied']} 个已在系统中的户，文件中的脱贫属性与系统不同，"
+                    "未修改（户的状态只能通过系统的脱贫、返贫等程序变更）"
+                )
