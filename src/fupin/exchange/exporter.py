@@ -72,7 +72,9 @@ def export_registry(
     book = RegistryWorkbook(path)
     counts = {
         VILLAGES.name: book.sheet(VILLAGES, _villages(households)),
-        HOUSEHOLDS.name: book.sheet(HOUSEHOLDS, _households(households, id_text, phone_text, account_text), extras=True),
+        HOUSEHOLDS.name: book.sheet(
+            HOUSEHOLDS, _households(households, id_text, phone_text, account_text), extras=True
+        ),
         MEMBERS.name: book.sheet(MEMBERS, _members(households, id_text)),
         INCOMES.name: book.sheet(INCOMES, _incomes(households)),
     }

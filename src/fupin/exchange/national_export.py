@@ -18,7 +18,7 @@ from django.db.models import Case, Count, IntegerField, Max, Q, Value, When
 from fupin.core import audit, codes
 from fupin.core.models import User
 from fupin.core.money import per_capita
-from fupin.registry.idnumber import mask, mask_phone
+from fupin.core.pii import mask_id, mask_phone
 from fupin.registry.models import Income, LivingConditions, Member, ReportedIncome
 
 from . import national
@@ -40,7 +40,7 @@ def export_national(
     if unmask and actor is not None and not actor.may_unmask:
         raise PermissionError("您无权导出完整的证件号码和电话")
     households = scoped_households(actor=actor, village=village)
-    id_text = (lambda v: v or "") if unmask else mask
+    id_text = (lambda v: v or "") if unmask else mask_id
     phone_text = (lambda v: v or "") if unmask else mask_phone
     if year is None:
         year = _latest_year(households)
