@@ -36,6 +36,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def jobs_run_in_process(settings):
+    # Background jobs (fupin.core.jobs) run at once, inside the request that queues them; the tests of
+    # the queue and the worker themselves (tests/core/test_jobs.py) put the database backend back.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture
 def areas(db):
     # A transactional test (the browser's live server) empties every table, migration data included.

@@ -14,14 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fupin.core import jobs as background
+
 from . import jobs
-from .exporter import export_registry
 from .forms import ExportForm, ImportForm
 from .models import ImportJob
 from .schema import SHEETS
 from .writer import write_template
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = jobs.XLSX
 
 
 def _may_import(user) -> bool:
@@ -157,11 +158,11 @@ def export(request):
     if request.method == "POST" and form.is_valid():
         village = form.cleaned_data["village"] or None
         unmask = bool(form.cleaned_data.get("unmask")) and user.may_unmask
-        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
-            path = Path(handle.name)
-        export_registry(path, actor=user, village=village, unmask=unmask)
-        name = f"建档立卡数据表-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
-        response = FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
-        path.unlink()
-        return response
+        job = background.enqueue(
+            jobs.export_workbook,
+            owner=user,
+            title=_("导出建档立卡数据表（%(scope)s）") % {"scope": village or user.area_id or _("全部")},
+            params={"village": village, "unmask": unmask},
+        )
+        return redirect("jobs:detail", pk=job.pk)
     return render(request, "exchange/export.html", {"form": form})
