@@ -133,6 +133,9 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = int(os.environ.get("FUPIN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Opt-in: they bind every subdomain of the site's domain to HTTPS too (docs/operations.md).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("FUPIN_HSTS_SUBDOMAINS", "0") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("FUPIN_HSTS_PRELOAD", "0") == "1"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 

@@ -39,13 +39,14 @@ from django.db import DatabaseError, connections, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from .models import Job
 
 log = logging.getLogger(__name__)
 
-INTERRUPTED = "任务被中断（服务重启或停止），没有完成，请重新提交。"
+INTERRUPTED = gettext_noop("任务被中断（服务重启或停止），没有完成，请重新提交。")
 HEARTBEAT_SECONDS = 5.0
 # Sent with `job` when recover_interrupted ends a job its worker left running.
 job_interrupted = Signal()
