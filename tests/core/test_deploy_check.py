@@ -19,7 +19,10 @@ HTTPS_OPTIONAL = {"security.W005", "security.W021"}
 
 
 def deploy_warnings(tmp_path, **env) -> set[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FUPIN_")}
+    # As `fupin serve` is started: none of our settings, nor the async override the browser tests set.
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("FUPIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     result = subprocess.run(
         [sys.executable, "-m", "fupin.cli", "check", "--deploy"],
         cwd=ROOT,
