@@ -76,8 +76,6 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, threads: int, no_worker: bool, **options):
         from waitress import serve
 
-        from fupin.wsgi import application
-
         if settings.DEBUG:
             raise CommandError("调试模式（FUPIN_DEBUG=1）不能用于正式服务")
         executor = MigrationExecutor(connection)
@@ -86,6 +84,7 @@ class Command(BaseCommand):
         connection.close()
         # Static files come from the apps through WhiteNoise's finders; the folder only has to exist.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+        from fupin.wsgi import application
         self.describe(host, port)
         proxy = os.environ.get("FUPIN_PROXY") or ("127.0.0.1" if settings.HTTPS else "")
         options = {"host": host, "port": port, "threads": threads, "ident": "fupin"}
