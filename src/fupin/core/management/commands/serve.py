@@ -85,6 +85,7 @@ class Command(BaseCommand):
         # Static files come from the apps through WhiteNoise's finders; the folder only has to exist.
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         from fupin.wsgi import application
+
         self.describe(host, port)
         proxy = os.environ.get("FUPIN_PROXY") or ("127.0.0.1" if settings.HTTPS else "")
         options = {"host": host, "port": port, "threads": threads, "ident": "fupin"}
