@@ -56,7 +56,9 @@ def database_queue(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_job_is_queued_in_the_database_and_run_by_the_worker(users, database_queue):
+    # Committed data, as a real worker sees it (its loop checks connections between tasks).
     job = jobs.enqueue(write_text, owner=users["cadre"], title="写一个文件", params={"text": "你好"})
     assert job.status == Job.Status.QUEUED
     assert DBTaskResult.objects.get(pk=job.task_id).status == "READY"
