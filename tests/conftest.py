@@ -43,6 +43,13 @@ def jobs_run_in_process(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def snapshot_dir(settings, tmp_path_factory):
+    # Registry snapshots (fupin.policy.services.create_snapshot, loaddemo's baseline) go to a temporary folder.
+    settings.FUPIN_SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")
+    return settings.FUPIN_SNAPSHOT_DIR
+
+
 @pytest.fixture
 def areas(db):
     # A transactional test (the browser's live server) empties every table, migration data included.

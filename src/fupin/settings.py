@@ -211,3 +211,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("FUPIN_LOG_LEVEL", "WARNING")},
 }
+
+# Parquet snapshots of the registry (fupin.batch.snapshot; fupin snapshot export).
+FUPIN_SNAPSHOT_DIR = Path(os.environ.get("FUPIN_SNAPSHOT_DIR", WORK_DIR / "snapshots"))

@@ -148,8 +148,9 @@ def expected(households: list[Household]) -> dict[str, tuple]:
 
 def bulk(tables) -> dict[str, tuple]:
     con = engine.connect()
-    engine.register(con, tables)
-    table = engine.evaluate(con, POLICY, 2016)
+    engine.register(con, tables, 2016)
+    engine.evaluate(con, POLICY, 2016)
+    table = engine.display(con)
     return {
         r["household_no"]: (
             r["members"],
@@ -208,12 +209,13 @@ def test_results_are_written_back_in_bulk(areas, tmp_path):
         (household,) = build(rows)
         settings_dict = adbc_settings(tmp_path)
         tables = read_adbc(settings_dict, 2016)
-        villages = {v["village_code"]: v for v in tables.villages.to_pylist()}
+        con = engine.connect()
+        engine.register(con, tables, 2016)
+        villages = {v["village_code"]: v for v in con.sql("SELECT * FROM vil").to_arrow_table().to_pylist()}
         assert (villages[VILLAGE_A]["pc_cents"], villages[VILLAGE_A]["registered_population"]) == (10050, 10)
         assert villages[VILLAGE_B]["pc_cents"] is None
-        con = engine.connect()
-        engine.register(con, tables)
-        results = engine.evaluate(con, POLICY, 2016)
+        engine.evaluate(con, POLICY, 2016)
+        results = engine.display(con)
         assert save_assessments(settings_dict, POLICY.name, 2016, results) == 1
         assert save_assessments(settings_dict, POLICY.name, 2016, results) == 1  # replaces, no duplicates
         if connection.vendor == "sqlite":

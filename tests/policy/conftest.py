@@ -41,3 +41,11 @@ def town(users, make_household):
         village_id=VILLAGE_B, year=2016, registered_population=100, per_capita_income=Decimal("8707.32")
     )
     return {"poor": poor, "rich": rich, "exited": exited}
+
+
+@pytest.fixture
+def baseline(town, users):
+    """The locked baseline snapshot of the town (its households were identified in 2016)."""
+    from fupin.policy.services import create_snapshot
+
+    return create_snapshot(actor=users["admin"], year=2016, kind="baseline", lock=True)

@@ -11,21 +11,29 @@ from fupin.policy import definition
 from fupin.policy.definition import PolicyError
 
 SHIPPED = definition.POLICY_DIR / "guangdong-2016.toml"
+NOTICE = definition.POLICY_DIR / "guangdong-2016-notice.toml"
 
 
-def shipped() -> dict:
-    return tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+def shipped(path=SHIPPED) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def test_shipped_policy_loads_with_a_status_and_source_for_every_number():
-    policy = definition.load("guangdong-2016")
+@pytest.mark.parametrize("name", ["guangdong-2016", "guangdong-2016-notice"])
+def test_shipped_policies_load_with_a_status_and_source_for_every_number(name):
+    policy = definition.load(name)
     assert policy.effective_from.year == 2016 and policy.effective_to.year == 2018
     for number in [
         *policy.numbers.values(),
         *policy.price_index.values(),
         *policy.provincial_income.values(),
+        *policy.exit_standard.values(),
+        *policy.notes.values(),
     ]:
         assert number.status in ("V", "V2", "N", "U") and number.source
+
+
+def test_shipped_policy_numbers():
+    policy = definition.load("guangdong-2016")
     assert policy.provincial_income[2016].value == Decimal("14512.20")
     assert policy.provincial_income[2016].status == "V"
     assert policy.provincial_income[2017].status == "U"
@@ -72,10 +80,33 @@ def test_missing_rule_fails_to_load():
         definition.parse(data)
 
 
-def test_missing_number_fails_to_load():
+@pytest.mark.parametrize(("path", "name"), [(SHIPPED, "pension_age"), (NOTICE, "household_exit_ratio")])
+def test_missing_number_fails_to_load(path, name):
+    data = shipped(path)
+    del data["numbers"][name]
+    with pytest.raises(PolicyError, match=name):
+        definition.parse(data)
+
+
+def test_missing_yearly_exit_standard_fails_to_load():
     data = shipped()
-    del data["numbers"]["household_exit_ratio"]
-    with pytest.raises(PolicyError, match="household_exit_ratio"):
+    del data["series"]["household_exit_standard"]["years"]["2017"]
+    with pytest.raises(PolicyError, match="2017"):
+        definition.parse(data)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "match"),
+    [
+        ("lines", "price_indexed", "price_indexed"),
+        ("exit_income", "method", "method"),
+        ("policy", "reading", "reading"),
+    ],
+)
+def test_a_reading_must_say_what_it_is(section, key, match):
+    data = shipped()
+    del data[section][key]
+    with pytest.raises(PolicyError, match=match):
         definition.parse(data)
 
 
@@ -108,7 +139,7 @@ def test_missing_provincial_income_for_an_effective_year_fails_to_load():
 
 
 def test_missing_price_index_for_an_effective_year_fails_to_load():
-    data = shipped()
+    data = shipped(NOTICE)
     del data["series"]["rural_price_index"]["years"]["2018"]
     with pytest.raises(PolicyError, match="2018"):
         definition.parse(data)
@@ -122,7 +153,7 @@ def test_target_shares_must_add_up_to_one():
 
 
 def test_ratio_out_of_range_fails_to_load():
-    data = shipped()
+    data = shipped(NOTICE)
     data["numbers"]["household_exit_ratio"]["value"] = "45"
     with pytest.raises(PolicyError, match="比例"):
         definition.parse(data)
@@ -137,9 +168,21 @@ def test_what_if_changes_only_adjustable_numbers():
         policy.with_overrides({"compulsory_school_min_age": Decimal(7)})
 
 
+def test_what_if_changes_the_exit_number_the_reading_uses():
+    platform, notice = definition.load("guangdong-2016"), definition.load("guangdong-2016-notice")
+    changed = platform.with_overrides({"household_exit_standard": Decimal("7000.00")})
+    assert changed.thresholds(2017).household_exit_threshold == Decimal("7000.00")
+    assert platform.thresholds(2017).household_exit_threshold == Decimal("6883.00")
+    with pytest.raises(PolicyError, match="household_exit_ratio"):
+        platform.with_overrides({"household_exit_ratio": Decimal("0.4")})
+    with pytest.raises(PolicyError, match="household_exit_standard"):
+        notice.with_overrides({"household_exit_standard": Decimal("7000.00")})
+
+
 def test_policy_codes_exist_in_the_code_lists():
     from fupin.core import codes
 
-    policy = definition.load("guangdong-2016")
-    assert set(policy.in_school) <= set(codes.SCHOOL_STATUS.codes)
-    assert set(policy.labour_capable) == set(codes.LABOUR_CAPABLE)
+    for name in definition.available():
+        policy = definition.load(name)
+        assert set(policy.in_school) <= set(codes.SCHOOL_STATUS.codes)
+        assert set(policy.labour_capable) == set(codes.LABOUR_CAPABLE)

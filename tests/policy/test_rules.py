@@ -1,4 +1,5 @@
-"""The shipped policy at every boundary of the notice's rules, explained and in bulk (helpers.both)."""
+"""Both readings of the rules at every boundary, explained and in bulk (helpers.both): the platform's
+(the default `guangdong-2016`) and the notice's literal reading (`guangdong-2016-notice`)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,40 @@ from decimal import Decimal
 
 import pytest
 
+from fupin.policy import definition
+from fupin.policy.definition import PolicyError
+
 from .helpers import POLICY, both, household, member, village, village_both
 
+NOTICE = definition.load("guangdong-2016-notice")
 
-def test_line_is_carried_to_the_year_by_the_price_index():
-    t = POLICY.thresholds(2016)
-    assert t.price_index == Decimal("103.83")
-    assert t.poverty_line == Decimal("4153.20")  # 4000 × 103.83 / 100
-    assert POLICY.thresholds(2014).poverty_line == Decimal("4000.00")
+
+# -- the platform's reading (default) -------------------------------------------------------------
+
+
+def test_the_default_is_the_platform_reading_with_its_source():
+    assert definition.for_year(2017) is not None and definition.for_year(2017).name == "guangdong-2016"
+    assert POLICY.reading == "省扶贫信息平台口径" and "GitFront/my-fupin" in POLICY.reading_source
+    assert {POLICY.exit_standard[y].status for y in (2016, 2017, 2018)} == {"V"}
+
+
+@pytest.mark.parametrize("year", [2014, 2015, 2016, 2017, 2018])
+def test_the_platform_uses_the_4000_line_flat(year):
+    t = POLICY.thresholds(year)
+    assert (t.poverty_line, t.village_income_line, t.price_index) == (Decimal("4000"), Decimal("8000"), None)
 
 
 @pytest.mark.parametrize(
     ("disposable", "below"), [("4000.00", False), ("3999.99", True), ("4000.01", False), ("0.00", True)]
 )
-def test_poverty_line_in_2014_prices(disposable, below):
-    explanation, _row = both(household(disposable=disposable), 2014)
-    assert explanation.below_line.verdict is below
-
-
-@pytest.mark.parametrize(("disposable", "below"), [("4153.20", False), ("4153.19", True)])
-def test_poverty_line_in_2016_prices(disposable, below):
+def test_poverty_line_in_2016_flat(disposable, below):
     explanation, _row = both(household(disposable=disposable), 2016)
     assert explanation.below_line.verdict is below
 
 
 @pytest.mark.parametrize(
     ("disposable", "per_capita", "below"),
-    [("8306.39", "4153.20", False), ("8306.38", "4153.19", True), ("-0.01", "-0.01", True)],
+    [("7999.99", "4000.00", False), ("7999.97", "3999.99", True), ("-0.01", "-0.01", True)],
 )
 def test_per_capita_is_rounded_half_up_before_the_comparison(disposable, per_capita, below):
     explanation, row = both(household([member(), member()], disposable=disposable), 2016)
@@ -41,23 +49,28 @@ def test_per_capita_is_rounded_half_up_before_the_comparison(disposable, per_cap
     assert row["below_line"] is below
 
 
+@pytest.mark.parametrize(
+    ("year", "disposable", "eligible"),
+    [
+        (2017, "6882.99", False),
+        (2017, "6883.00", True),
+        (2016, "6432.99", False),
+        (2016, "6433.00", True),
+        (2018, "7364.99", False),
+        (2018, "7365.00", True),
+    ],
+)
+def test_exit_income_is_judged_against_the_yearly_standard(year, disposable, eligible):
+    explanation, row = both(household(disposable=disposable), year)
+    assert explanation.exit_eligible.verdict is eligible
+    assert explanation.unmet == ([] if eligible else ["income"])
+    assert row["exit_eligible"] is eligible
+
+
 def test_household_without_income_members_is_never_below_nor_exits():
     explanation, row = both(household([], disposable="100.00"), 2016)
     assert explanation.per_capita is None
     assert row["below_line"] is False and row["exit_eligible"] is False
-
-
-def test_exit_threshold_is_exactly_45_percent_of_the_provincial_income():
-    assert POLICY.thresholds(2016).household_exit_threshold == Decimal("6530.49")  # 14512.20 × 0.45
-
-
-@pytest.mark.parametrize(
-    ("disposable", "eligible", "unmet"), [("6530.49", True, []), ("6530.48", False, ["income"])]
-)
-def test_labour_capable_household_exits_at_exactly_45_percent(disposable, eligible, unmet):
-    explanation, _row = both(household(disposable=disposable), 2016)
-    assert explanation.exit_eligible.verdict is eligible
-    assert explanation.unmet == unmet
 
 
 def test_no_labour_household_exits_on_the_safety_net_whatever_its_income():
@@ -83,16 +96,18 @@ def test_labour_capable_household_on_dibao_still_needs_the_income_test():
 @pytest.mark.parametrize(
     ("birth", "status", "unmet"),
     [
-        (dt.date(2010, 9, 1), "none", ["education"]),  # exactly 6 on 2016-09-01
-        (dt.date(2010, 9, 2), "none", []),  # 5, not yet of school age
-        (dt.date(2001, 9, 1), "none", ["education"]),  # 15
-        (dt.date(2000, 9, 1), "none", []),  # 16
+        (dt.date(2010, 8, 31), "none", []),  # exactly 6 on 2016-08-31: not "over 6"
+        (dt.date(2009, 9, 1), "none", []),  # 6 on 31 August, 7 only on 1 September
+        (dt.date(2009, 8, 31), "none", ["education"]),  # 7 on 31 August
+        (dt.date(2001, 8, 31), "none", ["education"]),  # 15 on 31 August: "up to 15"
+        (dt.date(2000, 9, 1), "none", ["education"]),  # 15 on 31 August, 16 on 1 September
+        (dt.date(2000, 8, 31), "none", []),  # 16 on 31 August
         (dt.date(2008, 3, 1), "primary", []),
         (dt.date(2008, 3, 1), "preschool", ["education"]),
-        (dt.date(2001, 9, 1), "secondary_vocational", []),
+        (dt.date(2001, 8, 31), "secondary_vocational", []),
     ],
 )
-def test_compulsory_school_age_members_must_be_in_school(birth, status, unmet):
+def test_the_platform_school_age_is_over_6_and_up_to_15_on_31_august(birth, status, unmet):
     people = [member(), member(labour="none", birth_date=birth, school_status=status)]
     explanation, _row = both(household(people, disposable="20000.00"), 2016)
     assert explanation.unmet == unmet
@@ -110,12 +125,11 @@ def test_every_shortfall_is_reported_in_a_fixed_order():
 @pytest.mark.parametrize(
     ("poor", "registered", "income", "relatively_poor"),
     [
-        (5, 100, "8000.00", True),  # exactly 5 %: "以上" includes the bound
-        (4, 100, "8000.00", False),
-        (181, 3608, "8000.00", True),  # 5.02 %
-        (180, 3608, "8000.00", False),  # 4.99 %
-        (5, 100, "8306.40", False),  # the 8000 line in 2016 prices is 8306.40
-        (5, 100, "8306.39", True),
+        (5, 100, "7999.99", True),  # exactly 5 %: "以上" includes the bound
+        (4, 100, "7999.99", False),
+        (181, 3608, "7999.99", True),  # 5.02 %
+        (180, 3608, "7999.99", False),  # 4.99 %
+        (5, 100, "8000.00", False),  # the 8000 line, flat
         (5, 100, None, False),
         (0, 0, "1000.00", False),
     ],
@@ -145,8 +159,84 @@ def test_targets_reproduce_the_notice():
     assert POLICY.plan(0) == [(2016, 0), (2017, 0), (2018, 0)]
 
 
-def test_year_without_figures_is_an_error_not_a_verdict():
-    from fupin.policy.definition import PolicyError
+# -- years before the policy ------------------------------------------------------------------------
 
-    with pytest.raises(PolicyError, match="2030"):
-        both(household(), 2030)
+
+@pytest.mark.parametrize("year", [2014, 2015])
+def test_a_year_before_the_policy_is_judged_by_its_identification_rule_only(year):
+    assert definition.for_year(year).name == "guangdong-2016"
+    explanation, row = both(household(disposable="3000.00"), year)
+    assert explanation.below_line.verdict is True and row["below_line"] is True
+    assert explanation.exit_eligible is None and row["exit_eligible"] is None and explanation.unmet == []
+    assert explanation.thresholds.identification_only
+    village_explanation, village_row = village_both(village(5, 100, "7000.00"), year)
+    assert village_explanation.relatively_poor.verdict is True and village_row["exit_eligible"] is None
+
+
+@pytest.mark.parametrize("year", [2013, 2030])
+def test_year_outside_every_policy_is_an_error_not_a_verdict(year):
+    with pytest.raises(PolicyError, match=str(year)):
+        both(household(), year)
+    with pytest.raises(PolicyError, match=str(year)):
+        definition.for_year(year)
+
+
+# -- the notice's literal reading ---------------------------------------------------------------------
+
+
+def test_the_notice_reading_is_never_chosen_by_year():
+    assert NOTICE.alternative_of == "guangdong-2016" and NOTICE.reading == "通知字面口径"
+    assert all(definition.for_year(y).name == "guangdong-2016" for y in range(2014, 2019))
+
+
+def test_the_notice_carries_the_line_by_the_price_index():
+    assert NOTICE.price_index[2015].value == Decimal("101.30")
+    assert NOTICE.thresholds(2015).poverty_line == Decimal("4052.00")  # 4000 × 101.30 / 100
+    t = NOTICE.thresholds(2016)
+    assert (t.price_index, t.poverty_line) == (Decimal("103.63"), Decimal("4145.20"))
+    assert NOTICE.thresholds(2014).poverty_line == Decimal("4000.00")
+
+
+@pytest.mark.parametrize(("disposable", "below"), [("4145.20", False), ("4145.19", True)])
+def test_notice_poverty_line_in_2016_prices(disposable, below):
+    explanation, _row = both(household(disposable=disposable), 2016, NOTICE)
+    assert explanation.below_line.verdict is below
+
+
+@pytest.mark.parametrize(
+    ("disposable", "eligible", "unmet"), [("6530.49", True, []), ("6530.48", False, ["income"])]
+)
+def test_notice_exit_at_exactly_45_percent_of_the_same_years_provincial_income(disposable, eligible, unmet):
+    assert NOTICE.thresholds(2016).household_exit_threshold == Decimal("6530.49")  # 14512.20 × 0.45
+    explanation, _row = both(household(disposable=disposable), 2016, NOTICE)
+    assert explanation.exit_eligible.verdict is eligible
+    assert explanation.unmet == unmet
+
+
+@pytest.mark.parametrize(
+    ("birth", "unmet"),
+    [
+        (dt.date(2010, 9, 1), ["education"]),  # exactly 6 on 2016-09-01
+        (dt.date(2010, 9, 2), []),  # 5
+        (dt.date(2001, 9, 1), ["education"]),  # 15
+        (dt.date(2000, 9, 1), []),  # 16
+    ],
+)
+def test_notice_school_age_is_6_to_15_on_1_september(birth, unmet):
+    people = [member(), member(labour="none", birth_date=birth, school_status="none")]
+    explanation, _row = both(household(people, disposable="20000.00"), 2016, NOTICE)
+    assert explanation.unmet == unmet
+
+
+@pytest.mark.parametrize(("income", "relatively_poor"), [("8290.40", False), ("8290.39", True)])
+def test_notice_village_line_in_2016_prices(income, relatively_poor):
+    explanation, _row = village_both(village(5, 100, income), 2016, NOTICE)
+    assert explanation.relatively_poor.verdict is relatively_poor
+
+
+def test_the_readings_differ_exactly_where_their_numbers_differ():
+    # 6,500 per capita in 2016: above the platform's standard (6,433), below 45 % of 14,512.20 (6,530.49).
+    facts = household(disposable="6500.00")
+    platform, _ = both(facts, 2016)
+    notice, _ = both(facts, 2016, NOTICE)
+    assert (platform.exit_eligible.verdict, notice.exit_eligible.verdict) == (True, False)

@@ -39,8 +39,8 @@ def test_no_aggregates_without_area_or_role(town, login, name):
 def test_household_explanation_fragment(town, login):
     url = reverse("policy:household_explain", args=[town["poor"].pk])
     page = login("cadre").get(url, {"year": 2016}).content.decode()
-    assert "人均可支配收入 1,500.00 元 &lt; 4,153.20 元" in page
-    assert "人均可支配收入 1,500.00 元 ≥ 6,530.49 元" in page
+    assert "人均可支配收入 1,500.00 元 &lt; 4,000.00 元" in page
+    assert "人均可支配收入 1,500.00 元 ≥ 6,433.00 元" in page
     assert "收入未达标" in page
     assert "<html" not in page  # a fragment for htmx
 
@@ -56,10 +56,11 @@ def test_household_explanation_api(town, login):
     assert data["per_capita_income"] == "5000.00"
     assert data["exit_eligible"] is False and data["unmet"] == ["income"]
     leaf = data["rules"]["below_line"]
-    assert leaf["condition"] == "income_below_line" and leaf["threshold"] == "4153.20"
+    assert leaf["condition"] == "income_below_line" and leaf["threshold"] == "4000.00"
+    assert data["reading"] == "省扶贫信息平台口径" and data["reference_date"] == "2016-08-31"
 
 
-def test_targets_page_puts_chart_data_in_json_script(town, login):
+def test_targets_page_puts_chart_data_in_json_script(town, baseline, login):
     page = login("town").get(reverse("policy:targets")).content.decode()
     data = json.loads(
         re.search(r'<script id="targets-data" type="application/json">(.*?)</script>', page).group(1)
@@ -73,7 +74,7 @@ def test_whatif_fragment(town, login):
     client = login("town")
     assert client.get(reverse("policy:whatif")).status_code == 200
     page = client.get(
-        reverse("policy:whatif_result"), {"year": 2016, "poverty_line": "5000"}
+        reverse("policy:whatif_result"), {"year": 2016, "poverty_line": "5050"}
     ).content.decode()
     assert re.search(r'id="whatif-in">\s*1 / 2', page)
     assert "40,000.00" in page

@@ -3,7 +3,9 @@
 Each named condition is written twice, side by side: as Python over one household's (or village's)
 facts, for the explanation, and as a DuckDB SQL expression over the per-household (per-village)
 columns of the bulk engine. Both compare against the same pre-rounded thresholds (integer cents in
-SQL), and the property test holds them equal.
+SQL), and the property test holds them equal. The explanation counts ages; the SQL compares birth
+dates with the age band's range (`ages.AgeBand.born`). A household condition names the member
+aggregates it reads (`AGGREGATES`: boolean aggregates, one pass over the members).
 
 Unmet codes: a failed condition that lies on the path that decided the verdict reports its code —
 every failed child of an `all`, every child of an `any` that failed as a whole, the taken branch of
@@ -22,6 +24,14 @@ if TYPE_CHECKING:
     from .definition import YearThresholds
 
 UNMET_CODES = ("income", "safety_net", "education", "medical", "housing", "water")
+# The unmet codes as bits of one integer (`unmet_mask`); names only where they are shown.
+UNMET_BITS = {code: 1 << i for i, code in enumerate(UNMET_CODES)}
+
+
+def unmet_names(mask: int | None) -> list[str]:
+    if not mask:
+        return []
+    return [code for code in UNMET_CODES if mask & UNMET_BITS[code]]
 
 
 # -- facts -----------------------------------------------------------------------------------------
@@ -35,6 +45,7 @@ class MemberFacts:
     medical_insurance: bool
     dibao: bool
     tekun: bool
+    member_id: int | None = None  # the registry's member, to show the facts beside its name
 
 
 @dataclass(frozen=True)
@@ -55,17 +66,6 @@ class VillageFacts:
     registered_population: int | None
     per_capita_income: Decimal | None
     poor_persons: int
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((birth.month, birth.day) > (day.month, day.day))
-
-
-def sql_age(column: str, day: dt.date) -> str:
-    later = (
-        f"(month({column}) > {day.month} OR (month({column}) = {day.month} AND day({column}) > {day.day}))"
-    )
-    return f"({day.year} - year({column}) - CASE WHEN {later} THEN 1 ELSE 0 END)"
 
 
 def sql_list(values: tuple[str, ...]) -> str:
@@ -96,6 +96,27 @@ class Condition:
     numbers: tuple[str, ...]
     python: Callable[[Any, YearThresholds, dict], Outcome]
     sql: Callable[[YearThresholds], str]
+    aggregates: tuple[str, ...] = ()
+
+
+def _date(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _school_out_sql(t: YearThresholds) -> str:
+    after, by = t.school_age.born(t.reference_date)
+    born = f"birth_date <= {_date(by)}" + ("" if after is None else f" AND birth_date > {_date(after)}")
+    return f"bool_or({born} AND school_status NOT IN ({sql_list(t.in_school)}))"
+
+
+# Per-household member aggregates (name → SQL over the `mem` relation). Each is NULL for a household
+# without members on the register; the conditions say what that means.
+AGGREGATES: dict[str, Callable[[YearThresholds], str]] = {
+    "any_capable": lambda t: f"bool_or(labour IN ({sql_list(t.labour_capable)}))",
+    "all_covered": lambda t: "bool_and(dibao OR tekun)",
+    "all_insured": lambda t: "bool_and(medical_insurance)",
+    "any_out_of_school": _school_out_sql,
+}
 
 
 def _income_below_line(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
@@ -109,7 +130,7 @@ def _income_exit(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
     pc = d["per_capita"]
     return Outcome(
         pc is not None and pc >= threshold,
-        {"per_capita": pc, "provincial_income": t.provincial_income},
+        {"per_capita": pc, "provincial_income": t.provincial_income, "method": t.exit_method},
         threshold,
     )
 
@@ -127,9 +148,7 @@ def _safety_net(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
 
 
 def _education(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
-    school_age = [
-        m for m in f.members if t.school_min_age <= age_on(m.birth_date, t.reference_date) <= t.school_max_age
-    ]
+    school_age = [m for m in f.members if t.school_age.contains(m.birth_date, t.reference_date)]
     out = sum(1 for m in school_age if m.school_status not in t.in_school)
     return Outcome(
         out == 0,
@@ -138,6 +157,7 @@ def _education(f: HouseholdFacts, t: YearThresholds, d: dict) -> Outcome:
             "out_of_school": out,
             "min_age": t.school_min_age,
             "max_age": t.school_max_age,
+            "min_exclusive": t.school_age.low_exclusive,
             "reference_date": t.reference_date,
         },
     )
@@ -201,18 +221,27 @@ LIBRARY: dict[str, Condition] = {
             "income_exit",
             "household",
             "income",
-            ("household_exit_ratio",),
+            (),
             _income_exit,
             lambda t: f"coalesce(pc_cents >= {to_cents(t.need('household_exit_threshold'))}, false)",
         ),
-        Condition("labour_capable", "household", None, (), _labour_capable, lambda t: "(labour_n >= 1)"),
+        Condition(
+            "labour_capable",
+            "household",
+            None,
+            (),
+            _labour_capable,
+            lambda t: "coalesce(any_capable, false)",
+            ("any_capable",),
+        ),
         Condition(
             "safety_net",
             "household",
             "safety_net",
             (),
             _safety_net,
-            lambda t: "(members >= 1 AND covered_n = members)",
+            lambda t: "(members >= 1 AND coalesce(all_covered, false))",
+            ("all_covered",),
         ),
         Condition(
             "education",
@@ -220,9 +249,18 @@ LIBRARY: dict[str, Condition] = {
             "education",
             ("compulsory_school_min_age", "compulsory_school_max_age"),
             _education,
-            lambda t: "(school_age_out_n = 0)",
+            lambda t: "NOT coalesce(any_out_of_school, false)",
+            ("any_out_of_school",),
         ),
-        Condition("medical", "household", "medical", (), _medical, lambda t: "(insured_n = members)"),
+        Condition(
+            "medical",
+            "household",
+            "medical",
+            (),
+            _medical,
+            lambda t: "coalesce(all_insured, true)",
+            ("all_insured",),
+        ),
         Condition("housing", "household", "housing", (), _housing, lambda t: "coalesce(housing_safe, false)"),
         Condition("water", "household", "water", (), _water, lambda t: "coalesce(water_safe, false)"),
         Condition(
@@ -372,6 +410,17 @@ def to_sql(node: Node) -> str:
     if node.op == "not":
         return f"(NOT {parts[0]})"
     return f"(CASE WHEN {parts[0]} THEN {parts[1]} ELSE {parts[2]} END)"
+
+
+def unmet_mask_sql(node: Node) -> str:
+    """One integer: the bit of each unmet code (`UNMET_BITS`) set when the code is unmet."""
+    codes = unmet_sql(node)
+    parts = [
+        f"CASE WHEN {' OR '.join(codes[c])} THEN {UNMET_BITS[c]} ELSE 0 END"
+        for c in UNMET_CODES
+        if c in codes
+    ]
+    return "(" + " + ".join(parts) + ")" if parts else "0"
 
 
 def unmet_sql(node: Node, relevant: str = "true") -> dict[str, list[str]]:

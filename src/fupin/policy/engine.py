@@ -27,24 +27,30 @@ class HouseholdExplanation:
     per_capita: Decimal | None
     thresholds: YearThresholds
     below_line: cond.Result
-    exit_eligible: cond.Result
+    exit_eligible: cond.Result | None  # None: a year judged by the identification rule only
     unmet: list[str]
+    reading: str = ""
+    reading_source: str = ""
 
     def as_dict(self) -> dict:
         return {
             "policy": self.policy,
+            "reading": self.reading,
+            "reading_source": self.reading_source,
             "year": self.year,
+            "reference_date": self.thresholds.reference_date.isoformat(),
+            "identification_only": self.thresholds.identification_only,
             "household_no": self.facts.household_no,
             "village_code": self.facts.village_code,
             "members": self.members,
             "disposable_income": _str(self.facts.disposable),
             "per_capita_income": _str(self.per_capita),
             "below_line": self.below_line.verdict,
-            "exit_eligible": self.exit_eligible.verdict,
+            "exit_eligible": None if self.exit_eligible is None else self.exit_eligible.verdict,
             "unmet": self.unmet,
             "rules": {
                 "below_line": _result_dict(self.below_line),
-                "exit_eligible": _result_dict(self.exit_eligible),
+                "exit_eligible": None if self.exit_eligible is None else _result_dict(self.exit_eligible),
             },
         }
 
@@ -57,7 +63,7 @@ class VillageExplanation:
     poor_share: Decimal | None
     thresholds: YearThresholds
     relatively_poor: cond.Result
-    exit_eligible: cond.Result
+    exit_eligible: cond.Result | None
 
 
 def _str(value: object) -> object:
@@ -96,7 +102,9 @@ def explain(policy: Policy, facts: HouseholdFacts, year: int) -> HouseholdExplan
     cache: dict = {}
     below = cond.evaluate(policy.rules["below_line"], facts, t, derived, cache)
     cond.mark_relevance(below)
-    exit_result = cond.evaluate(policy.rules["exit_eligible"], facts, t, derived, cache)
+    exit_result = None
+    if not t.identification_only:
+        exit_result = cond.evaluate(policy.rules["exit_eligible"], facts, t, derived, cache)
     return HouseholdExplanation(
         policy=policy.name,
         year=year,
@@ -106,7 +114,9 @@ def explain(policy: Policy, facts: HouseholdFacts, year: int) -> HouseholdExplan
         thresholds=t,
         below_line=below,
         exit_eligible=exit_result,
-        unmet=cond.unmet(exit_result),
+        unmet=[] if exit_result is None else cond.unmet(exit_result),
+        reading=policy.reading,
+        reading_source=policy.reading_source,
     )
 
 
@@ -119,9 +129,11 @@ def poor_share(poor_persons: int, registered: int | None) -> Decimal | None:
 def explain_village(policy: Policy, facts: VillageFacts, year: int) -> VillageExplanation:
     t = policy.thresholds(year)
     relatively_poor = cond.evaluate(policy.rules["village_relatively_poor"], facts, t, {})
-    exit_result = cond.evaluate(policy.rules["village_exit_eligible"], facts, t, {})
     cond.mark_relevance(relatively_poor)
-    cond.mark_relevance(exit_result)
+    exit_result = None
+    if not t.identification_only:
+        exit_result = cond.evaluate(policy.rules["village_exit_eligible"], facts, t, {})
+        cond.mark_relevance(exit_result)
     return VillageExplanation(
         policy=policy.name,
         year=year,

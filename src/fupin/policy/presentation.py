@@ -47,6 +47,12 @@ def sentence(result: Result, policy: Policy) -> str:
     assert outcome is not None
     i = outcome.inputs
     answer = _answer(outcome.verdict)
+    if name in ("income_below_line", "village_income_below_line") and not policy.lines_indexed:
+        return _("人均可支配收入 %(pc)s 元 < %(line)s 元（按原值使用，不按价格指数折算）？%(answer)s") % {
+            "pc": yuan(i["per_capita"]),
+            "line": yuan(outcome.threshold),
+            "answer": answer,
+        }
     if name in ("income_below_line", "village_income_below_line"):
         base = policy.number("poverty_line" if name == "income_below_line" else "village_income_line")
         return _(
@@ -56,6 +62,12 @@ def sentence(result: Result, policy: Policy) -> str:
             "line": yuan(outcome.threshold),
             "base": yuan(base),
             "index": i["price_index"],
+            "answer": answer,
+        }
+    if name == "income_exit" and i.get("method") == "yearly_standard":
+        return _("人均可支配收入 %(pc)s 元 ≥ %(threshold)s 元（当年脱贫标准）？%(answer)s") % {
+            "pc": yuan(i["per_capita"]),
+            "threshold": yuan(outcome.threshold),
             "answer": answer,
         }
     if name in ("income_exit", "village_income_exit"):
@@ -84,11 +96,13 @@ def sentence(result: Result, policy: Policy) -> str:
             "answer": answer,
         }
     if name == "education":
+        band = (
+            _("大于 %(min)s 周岁、不超过 %(max)s 周岁") if i.get("min_exclusive") else _("%(min)s–%(max)s 周岁")
+        ) % {"min": i["min_age"], "max": i["max_age"]}
         return _(
-            "义务教育年龄（%(min)s–%(max)s 周岁，以 %(date)s 计）成员 %(n)s 人，未在校 %(out)s 人：全部在校？%(answer)s"
+            "义务教育年龄（%(band)s，以 %(date)s 计）成员 %(n)s 人，未在校 %(out)s 人：全部在校？%(answer)s"
         ) % {
-            "min": i["min_age"],
-            "max": i["max_age"],
+            "band": band,
             "date": i["reference_date"].isoformat(),
             "n": i["school_age"],
             "out": i["out_of_school"],

@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 
 from fupin.areas.models import Area
-from fupin.batch import runner
+from fupin.batch import engine as batch_engine
+from fupin.batch import runner, snapshot
 from fupin.batch.sources import Scope
 from fupin.core.models import User
 from fupin.registry.models import Household, Member, StatusChange
@@ -23,6 +24,7 @@ from fupin.registry.selectors import households_for
 from .conditions import HouseholdFacts, MemberFacts
 from .definition import Policy
 from .engine import HouseholdExplanation, explain
+from .models import Snapshot
 
 
 def aggregate_scope(*, user: User) -> Scope | None:
@@ -72,6 +74,10 @@ def village_rows(evaluation: runner.Evaluation) -> list[dict]:
             "per_capita_income": money(r["pc_cents"]),
             "relatively_poor": r["relatively_poor"],
             "exit_eligible": r["exit_eligible"],
+            "registered_poor_households": r["registered_poor_households"],
+            "registered_poor_persons": r["registered_poor_persons"],
+            "incidence": share(r["incidence_bp"]),
+            "designated": r["designated"],
         }
         for r in evaluation.villages.to_pylist()
     ]
@@ -134,6 +140,36 @@ class Targets:
     persons: int
     rows: list[TargetRow]
     by_village: list[dict]
+    baseline: Snapshot | None
+
+
+class NoBaseline(LookupError):
+    """Targets are planned from the baseline snapshot; there is none that holds the area."""
+
+
+def baseline_for(policy: Policy, area: str | None) -> Snapshot | None:
+    """The locked baseline snapshot (the registry as identified) the policy's targets are planned from:
+    the latest of a year up to the policy's first year that holds the whole area."""
+    candidates = Snapshot.objects.filter(
+        kind="baseline", locked=True, year__lte=policy.effective_from.year
+    ).order_by("-year", "-created_at")
+    return next((s for s in candidates if s.covers(area)), None)
+
+
+def _baseline_persons(record: Snapshot, area: str | None) -> list[tuple[str, str, int]]:
+    """(village code, name, persons) of the baseline: members on the register of households not removed."""
+    snapshot.open_verified(record.path, expected_digest=record.manifest_sha256)
+    con = batch_engine.connect()
+    try:
+        batch_engine.register_snapshot(con, record.path, record.year, area)
+        rows = con.sql(
+            """SELECT h.village_code, coalesce(any_value(v.name), '') AS name, count(*) AS persons
+            FROM mem m JOIN hh h USING (household_id) LEFT JOIN vil v USING (village_code)
+            GROUP BY h.village_code ORDER BY h.village_code"""
+        ).fetchall()
+    finally:
+        con.close()
+    return [(code, name, int(persons)) for code, name, persons in rows]
 
 
 def _households(area: str | None):
@@ -152,11 +188,17 @@ def _persons_by_household(households) -> dict[int, int]:
 
 
 def targets(policy: Policy, *, area: str | None = None, persons: int | None = None) -> Targets:
-    """Plan (the policy's shares of the registered persons) against recorded exits, by year and village.
+    """Plan (the policy's shares of the persons of the baseline snapshot) against recorded exits, by year
+    and village. The plan is fixed at identification: households registered later change the actual
+    exits, never the plan. `persons` replaces the baseline's total (no plan by village then).
 
-    Registered persons: members on register of households not removed. An exit is a recorded status
-    change to 已脱贫 in a year; its persons are the household's members on register.
+    Actual: a recorded status change to 已脱贫 in a year; its persons are the household's members on the
+    register now. Raises NoBaseline when no locked baseline holds the area and `persons` is not given.
     """
+    record = baseline_for(policy, area)
+    if record is None and persons is None:
+        raise NoBaseline(area)
+    villages = _baseline_persons(record, area) if record is not None else []
     households = _households(area)
     size = _persons_by_household(households)
     village_of = dict(households.values_list("id", "village_id"))
@@ -170,31 +212,28 @@ def targets(policy: Policy, *, area: str | None = None, persons: int | None = No
     for year, household_id in exits:
         actual[year] += size.get(household_id, 0)
         actual_village[(village_of[household_id], year)] += size.get(household_id, 0)
-    total = sum(size.values()) if persons is None else persons
+    total = sum(n for _c, _n, n in villages) if persons is None else persons
     rows, planned_cum, actual_cum = [], 0, 0
     for year, planned in policy.plan(total):
         planned_cum += planned
         actual_cum += actual.get(year, 0)
         rows.append(TargetRow(year, planned, planned_cum, actual.get(year, 0), actual_cum))
-
-    village_persons: dict[str, int] = defaultdict(int)
-    for household_id, n in size.items():
-        village_persons[village_of[household_id]] += n
-    names = dict(Area.objects.filter(code__in=list(village_persons)).values_list("code", "name"))
     by_village = []
-    for code in sorted(village_persons):
-        plan = policy.plan(village_persons[code])
-        by_village.append(
-            {
-                "village_code": code,
-                "name": names.get(code, ""),
-                "persons": village_persons[code],
-                "years": [
-                    {"year": y, "planned": p, "actual": actual_village.get((code, y), 0)} for y, p in plan
-                ],
-            }
-        )
-    return Targets(total, rows, by_village)
+    if persons is None:
+        names = dict(Area.objects.filter(code__in=[c for c, _n, _p in villages]).values_list("code", "name"))
+        for code, name, count in villages:
+            by_village.append(
+                {
+                    "village_code": code,
+                    "name": names.get(code, name),
+                    "persons": count,
+                    "years": [
+                        {"year": y, "planned": p, "actual": actual_village.get((code, y), 0)}
+                        for y, p in policy.plan(count)
+                    ],
+                }
+            )
+    return Targets(total, rows, by_village, record)
 
 
 def recorded_exits_not_eligible(policy: Policy, year: int, *, area: str | None = None) -> list[dict]:

@@ -76,7 +76,10 @@ def targets_page(request):
     scope = selectors.aggregate_scope(user=request.user)
     year = _year(request)
     policy = _policy(request, year)
-    result = selectors.targets(policy, area=scope.area if scope else None)
+    try:
+        result = selectors.targets(policy, area=scope.area if scope else None)
+    except selectors.NoBaseline:
+        return render(request, "policy/targets.html", {"result": None, "policy": policy})
     chart = {
         "years": [str(r.year) for r in result.rows],
         "planned": [r.planned for r in result.rows],

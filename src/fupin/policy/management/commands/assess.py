@@ -29,7 +29,7 @@ class Command(BaseCommand):
         year = options["year"]
         policy = policy_for(options["policy"], year)
         try:
-            evaluation = runner.evaluate(policy, year, scope_for(options["area"]))
+            evaluation = runner.evaluate(policy, year, scope_for(options["area"]), own_process=True)
         except PolicyError as exc:
             raise CommandError(str(exc)) from exc
         rows = household_rows(evaluation)

@@ -1,8 +1,8 @@
 from dataclasses import asdict
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from fupin.policy.selectors import targets
+from fupin.policy.selectors import NoBaseline, targets
 
 from ._common import add_common, emit, policy_for, render, scope_for
 
@@ -19,9 +19,19 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         policy = policy_for(options["policy"], None)
         scope = scope_for(options["area"])
-        result = targets(policy, area=scope.area if scope else None, persons=options["persons"])
+        try:
+            result = targets(policy, area=scope.area if scope else None, persons=options["persons"])
+        except NoBaseline as exc:
+            raise CommandError(
+                "没有可用的基线快照（识别时的登记）：脱贫目标按基线计划。"
+                "请先运行 fupin snapshot export --kind baseline --lock --year 识别年度，或用 --persons 给出计划基数"
+            ) from exc
         rows = [asdict(r) for r in result.rows]
-        detail = {"policy": policy.name, "persons": result.persons}
+        detail = {
+            "policy": policy.name,
+            "persons": result.persons,
+            "baseline": result.baseline.pk if result.baseline else None,
+        }
         emit(
             self,
             render(rows, COLUMNS, options["format"]),

@@ -15,6 +15,11 @@ COLUMNS = [
     "per_capita_income",
     "relatively_poor",
     "exit_eligible",
+    # Added by issue 10, at the end: the registered poor (建档立卡, not exited at the start of the year)
+    # beside the persons below the line, their share of the registered population, and the designation.
+    "registered_poor_persons",
+    "incidence",
+    "designated",
 ]
 
 
@@ -28,7 +33,7 @@ class Command(BaseCommand):
         year = options["year"]
         policy = policy_for(options["policy"], year)
         try:
-            evaluation = runner.evaluate(policy, year, scope_for(options["area"]))
+            evaluation = runner.evaluate(policy, year, scope_for(options["area"]), own_process=True)
         except PolicyError as exc:
             raise CommandError(str(exc)) from exc
         rows = village_rows(evaluation)
