@@ -97,7 +97,9 @@ def sentence(result: Result, policy: Policy) -> str:
         }
     if name == "education":
         band = (
-            _("大于 %(min)s 周岁、不超过 %(max)s 周岁") if i.get("min_exclusive") else _("%(min)s–%(max)s 周岁")
+            _("大于 %(min)s 周岁、不超过 %(max)s 周岁")
+            if i.get("min_exclusive")
+            else _("%(min)s–%(max)s 周岁")
         ) % {"min": i["min_age"], "max": i["max_age"]}
         return _(
             "义务教育年龄（%(band)s，以 %(date)s 计）成员 %(n)s 人，未在校 %(out)s 人：全部在校？%(answer)s"
