@@ -32,10 +32,11 @@ messages: install system-deps
 demo: install system-deps messages
 	$(BIN)/fupin migrate -v0
 	$(BIN)/fupin loaddemo
-	$(BIN)/fupin runserver $(HOST):$(PORT) --noreload
+	$(BIN)/fupin serve --host $(HOST) --port $(PORT)
 
 serve: install messages
-	$(BIN)/fupin runserver $(HOST):$(PORT) --noreload
+	$(BIN)/fupin migrate -v0
+	$(BIN)/fupin serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check src tests bench

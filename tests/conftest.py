@@ -37,6 +37,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def jobs_run_in_process(settings):
+    # Background jobs (fupin.core.jobs) run at once, inside the request that queues them; the tests of
+    # the queue and the worker themselves (tests/core/test_jobs.py) put the database backend back.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def snapshot_dir(settings, tmp_path_factory):
     # Registry snapshots (fupin.policy.services.create_snapshot, loaddemo's baseline) go to a temporary folder.
     settings.FUPIN_SNAPSHOT_DIR = tmp_path_factory.mktemp("snapshots")

@@ -41,7 +41,7 @@ def expect(ok: set[str], *, ok_status: int = 200, denied: int = 403, **special: 
 
 def api(ok: set[str], *, ok_status: int = 200, **special: int) -> dict[str, int]:
     table = expect(ok, ok_status=ok_status, **special)
-    table["anon"] = 403
+    table["anon"] = 401  # asked for a token (WWW-Authenticate: Token)
     return table
 
 

@@ -5,10 +5,15 @@ from pathlib import Path
 
 import dj_database_url
 
+from fupin.core.keys import key_from
+
 BASE_DIR = Path(__file__).resolve().parent
 WORK_DIR = Path(os.environ.get("FUPIN_WORK_DIR", Path.cwd()))
 
-SECRET_KEY = os.environ.get("FUPIN_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# Never a key in the source: FUPIN_SECRET_KEY, or a random one generated once into the data folder.
+SECRET_KEY, SECRET_KEY_SOURCE = key_from("FUPIN_SECRET_KEY", WORK_DIR / "secret.key")
+# The key of the audit chain's HMAC (fupin.core.audit), kept outside the database it protects.
+FUPIN_AUDIT_KEY, FUPIN_AUDIT_KEY_SOURCE = key_from("FUPIN_AUDIT_KEY", WORK_DIR / "audit.key")
 DEBUG = os.environ.get("FUPIN_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("FUPIN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
@@ -24,6 +29,8 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "fupin.core",
     "fupin.areas",
     "fupin.registry",
@@ -38,6 +45,7 @@ MIDDLEWARE = [
     "fupin.core.middleware.RejectNullCharacters",
     "fupin.core.busy.BusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fupin.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fupin.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,7 +122,8 @@ LOGOUT_REDIRECT_URL = "login"
 
 AXES_FAILURE_LIMIT = 10
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The pair: one office behind one address is not locked out by one colleague's typos.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLED = os.environ.get("FUPIN_AXES", "1") == "1"
 AXES_HANDLER = "fupin.core.axes_handler.DeferringAxesHandler"
 
@@ -137,8 +146,19 @@ FUPIN_IMPORT_LOCK_WAIT = float(os.environ.get("FUPIN_IMPORT_LOCK_WAIT", "120"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = os.environ.get("FUPIN_SECURE_COOKIES", "0") == "1"
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = int(float(os.environ.get("FUPIN_SESSION_HOURS", "12")) * 3600)
+# FUPIN_HTTPS=1: the site is reached over HTTPS through a reverse proxy (docs/operations.md), which
+# sets X-Forwarded-Proto; `fupin serve` trusts that header only from FUPIN_PROXY (waitress drops it
+# from anyone else).
+HTTPS = os.environ.get("FUPIN_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("FUPIN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Opt-in: they bind every subdomain of the site's domain to HTTPS too (docs/operations.md).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("FUPIN_HSTS_SUBDOMAINS", "0") == "1"
+    SECURE_HSTS_PRELOAD = os.environ.get("FUPIN_HSTS_PRELOAD", "0") == "1"
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "fupin.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -183,10 +203,18 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# Background work (fupin.core.jobs): django-tasks queued in the database, run by `fupin worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A running job whose worker is on another machine and has not reported for this long is ended as failed.
+FUPIN_JOB_LEASE_SECONDS = int(os.environ.get("FUPIN_JOB_LEASE_SECONDS", "600"))
+# Uploads, reports, marked workbooks and generated files are removed after this many days.
+FUPIN_RETENTION_DAYS = int(os.environ.get("FUPIN_RETENTION_DAYS", "30"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # No Basic auth: it would run argon2 on every request. Scripts use a token (账号 → API 令牌).
+        "fupin.core.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -7,6 +7,7 @@ from fupin.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("fupin.core.urls")),
+    path("jobs/", include("fupin.core.job_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("households/", include("fupin.registry.urls")),
     path("villages/", include("fupin.areas.urls")),

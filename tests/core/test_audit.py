@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -103,7 +106,13 @@ def _chain_of(n: int) -> list[int]:
 
 @pytest.mark.parametrize(
     ("column", "value"),
-    [("object_id", "999"), ("actor_name", "someone-else"), ("action", "login"), ("detail", '{"i": 99}')],
+    [
+        ("object_id", "999"),
+        ("actor_name", "someone-else"),
+        ("action", "login"),
+        ("detail", '{"i": 99}'),
+        ("at", "2016-01-01 00:00:00"),
+    ],
 )
 def test_verify_names_the_entry_whose_content_was_changed_by_raw_sql(column, value):
     ids = _chain_of(5)
@@ -121,27 +130,114 @@ def test_verify_names_the_entry_after_one_deleted_in_the_middle_by_raw_sql():
         cursor.execute("DELETE FROM core_auditevent WHERE id = %s", [ids[2]])
     with pytest.raises(CommandError) as failure:
         verify_output()
-    assert f"第 {ids[3]} 号记录链接断开" in str(failure.value)
+    assert f"第 {ids[3]} 号记录序号不连续" in str(failure.value)
 
 
-def test_rewriting_an_entry_with_a_fresh_hash_still_breaks_the_link():
-    ids = _chain_of(4)
-    event = AuditEvent.objects.get(id=ids[1])
-    forged = audit.compute_hash(
-        prev_hash=event.prev_hash,
-        at=event.at,
-        actor_name=event.actor_name,
-        action=event.action,
-        object_type=event.object_type,
-        object_id="forged",
-        detail=event.detail,
-    )
+def test_changing_the_actor_id_alone_is_detected(users):
+    AuditEvent.objects.all().delete()
+    audit.record("test", "x", "1", actor=users["cadre"])
+    event = AuditEvent.objects.get()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE core_auditevent SET object_id = %s, hash = %s WHERE id = %s", ["forged", forged, ids[1]]
-        )
+        cursor.execute("UPDATE core_auditevent SET actor_id = %s WHERE id = %s", [users["town"].pk, event.id])
+    assert audit.verify().reason == "content"
+
+
+def test_rewriting_an_entry_and_every_later_hash_without_the_key_is_detected(settings):
+    ids = _chain_of(5)
+    events = list(AuditEvent.objects.order_by("seq"))
+    # The forger recomputes every hash from the changed entry on, consistently linked, with the only
+    # thing they lack guessed: the key.
+    real_key = settings.FUPIN_AUDIT_KEY
+    settings.FUPIN_AUDIT_KEY = "a-guess-at-the-key-that-is-long-enough"
+    events[1].object_id = "forged"
+    prev = events[0].hash
+    for event in events[1:]:
+        event.prev_hash = prev
+        event.hash = audit.hash_of(event)
+        prev = event.hash
+    AuditEvent.objects.bulk_update(events[1:], ["object_id", "prev_hash", "hash"])
+    settings.FUPIN_AUDIT_KEY = real_key
     result = audit.verify()
-    assert (result.ok, result.broken_id, result.reason) == (False, ids[2], "link")
+    assert (result.ok, result.broken_id, result.reason) == (False, ids[1], "content")
+
+
+def test_verify_prints_the_head_and_anchor_writes_it(tmp_path):
+    _chain_of(3)
+    last = AuditEvent.objects.order_by("seq").last()
+    anchor_file = tmp_path / "anchor.jsonl"
+    out = StringIO()
+    call_command("audit", "anchor", str(anchor_file), stdout=out)
+    assert f"序号 3，哈希 {last.hash}" in out.getvalue()
+    assert json.loads(anchor_file.read_text().splitlines()[-1])["hash"] == last.hash
+    out = StringIO()
+    call_command("audit", "verify", str(anchor_file), stdout=out)
+    assert f"链头：序号 3，哈希 {last.hash}" in out.getvalue()
+    assert "与锚点一致：序号 3" in out.getvalue()
+
+
+def test_deleting_the_newest_entries_is_detected_against_the_anchor(tmp_path):
+    _chain_of(5)
+    anchor_file = tmp_path / "anchor.jsonl"
+    call_command("audit", "anchor", str(anchor_file), stdout=StringIO())
+    newest = list(AuditEvent.objects.order_by("-seq").values_list("id", flat=True)[:2])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM core_auditevent WHERE id IN ({newest[0]}, {newest[1]})")
+    assert audit.verify().ok  # the chain alone cannot tell …
+    with pytest.raises(CommandError) as failure:
+        call_command("audit", "verify", str(anchor_file), stdout=StringIO())
+    # … the anchor can.
+    assert "锚点记下的第 5 条记录已不存在（链只到第 3 条）" in str(failure.value)
+
+
+def test_an_anchor_taken_under_another_key_is_reported(tmp_path, settings):
+    _chain_of(2)
+    anchor_file = tmp_path / "anchor.jsonl"
+    call_command("audit", "anchor", str(anchor_file), stdout=StringIO())
+    settings.FUPIN_AUDIT_KEY = "another-key-entirely-another-key-entirely"
+    with pytest.raises(CommandError) as failure:
+        call_command("audit", "verify", str(anchor_file), stdout=StringIO())
+    assert "内容被修改（或审计密钥不对）" in str(failure.value)
+
+
+def _legacy_chain(n: int) -> list[AuditEvent]:
+    """Entries as the first release wrote them: plain SHA-256, no sequence or actor id in the hash."""
+    AuditEvent.objects.all().delete()
+    prev, events = audit.GENESIS, []
+    at = datetime.now(UTC)
+    for i in range(n):
+        event = AuditEvent(seq=i + 1, at=at, actor_name="system", action="test", object_id=str(i), detail={})
+        event.prev_hash = prev
+        event.hash = audit.legacy_hash(event)
+        prev = event.hash
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    return events
+
+
+def test_a_legacy_chain_is_reported_and_rehashed_with_the_key(tmp_path):
+    _legacy_chain(4)
+    assert audit.verify().reason == "legacy"
+    with pytest.raises(CommandError) as failure:
+        verify_output()
+    assert "fupin audit rehash" in str(failure.value)
+    anchor_file = tmp_path / "anchor.jsonl"
+    out = StringIO()
+    call_command("audit", "rehash", str(anchor_file), stdout=out)
+    assert "重新计算 4 条记录" in out.getvalue()
+    result = audit.verify()
+    assert result.ok and result.checked == 5  # and the rehash itself is on the chain
+    assert AuditEvent.objects.order_by("seq").last().action == "audit_rehash"
+    assert audit.check_anchor(audit.last_anchor(anchor_file)) == ""
+
+
+def test_rehash_refuses_a_legacy_chain_that_was_tampered_with():
+    events = _legacy_chain(4)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET object_id = 'x' WHERE id = %s", [events[1].id])
+    with pytest.raises(CommandError) as failure:
+        call_command("audit", "rehash", stdout=StringIO())
+    assert f"第 {events[1].id} 号记录与旧哈希和新哈希都不符" in str(failure.value)
+    assert AuditEvent.objects.get(id=events[2].id).hash == events[2].hash  # nothing re-signed
 
 
 def test_two_record_many_batches_chain_on_to_each_other(users):
@@ -153,7 +249,9 @@ def test_two_record_many_batches_chain_on_to_each_other(users):
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(events, events[1:], strict=False))
     assert len({e.hash for e in events}) == 5
     assert [e.actor_name for e in events] == ["town"] * 3 + ["system"] * 2
-    assert audit.verify() == audit.VerifyResult(True, 5)
+    result = audit.verify()
+    assert (result.ok, result.checked, result.head) == (True, 5, audit.Head(5, events[-1].hash))
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5]
 
 
 @pytest.mark.skipif(

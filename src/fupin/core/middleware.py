@@ -1,6 +1,24 @@
 from django.core.exceptions import BadRequest
+from django.utils.cache import add_never_cache_headers
 
 from .audit import current_actor
+
+
+class NoStoreMiddleware:
+    """No page or API answer is kept by a browser, a proxy or a shared PC's disk cache.
+
+    Almost every answer carries personal data or depends on who asks, so the rule is the simple one:
+    everything Django answers is `no-store`. Static files (WhiteNoise, above this middleware) are not
+    personal and stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        return response
 
 
 class ActorMiddleware:

@@ -1,14 +1,17 @@
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import FileResponse, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from . import pii
+from . import pii, tokens
+from .models import ApiToken
 
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 
@@ -111,3 +114,26 @@ def favicon(request):
         content_type="image/x-icon",
         headers={"Cache-Control": "public, max-age=604800"},
     )
+
+
+@login_required
+def api_tokens(request):
+    """The user's own API tokens: create one (its key shown on this answer only) or revoke one."""
+    key = None
+    error = ""
+    if request.method == "POST":
+        try:
+            token, key = tokens.create_token(user=request.user, name=request.POST.get("name", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.message_dict.get("name", exc.messages))
+    mine = ApiToken.objects.filter(user=request.user)
+    return render(request, "core/api_tokens.html", {"tokens": mine, "key": key, "error": error})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    tokens.revoke_token(actor=request.user, token=token)
+    messages.success(request, _("令牌“%(name)s”已撤销，使用它的脚本将无法再访问。") % {"name": token.name})
+    return redirect("api_tokens")

@@ -1,26 +1,28 @@
-"""Running a web import in the background, so no request waits on a large file.
+"""The background work of the exchange: web imports and exports, so no request waits on a large file.
 
-A job runs in a thread of the web process (no worker to deploy: a town runs `fupin runserver` on
-one PC). Its state lives in the ImportJob row. While the import transaction is open, progress is
-written to that row through a second, autocommitting connection on PostgreSQL; SQLite has a single
-writer — the import itself — so there the progress is kept in this process and the row is updated
-when the job starts and ends. `EXCHANGE_RUN_INLINE = True` (tests) runs the job in the request.
+The upload view creates the ImportJob (the file, then its outcome) and `start` queues it as a
+background job (fupin.core.jobs) that `fupin worker` runs; its progress is the core job's. A job
+interrupted by a restart ends as failed with the reason (`_interrupted`), never stays "running".
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
-import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connections
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fupin.core import jobs as background
+from fupin.core.models import Job
 
 from . import reader
+from .exporter import export_registry
 from .models import ImportJob
+from .national_export import export_national
 from .pipeline import import_registry
 from .writer import write_annotated
 
@@ -28,10 +30,7 @@ log = logging.getLogger(__name__)
 ERRORS_SHOWN_PER_SHEET = 200
 REPORT_NAME = "report.json"
 MARKED_NAME = "marked.xlsx"
-
-# job id → (stage, rows done), for jobs of this process.
-_live: dict[int, tuple[str, int]] = {}
-_live_lock = threading.Lock()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def job_dir(job: ImportJob) -> Path:
@@ -39,60 +38,38 @@ def job_dir(job: ImportJob) -> Path:
 
 
 def live_progress(job: ImportJob) -> tuple[str, int]:
-    with _live_lock:
-        return _live.get(job.pk, (job.stage, job.done))
+    """(stage, rows done) as the worker last reported them."""
+    if job.job_id is not None and job.job.status == Job.Status.RUNNING:
+        return job.job.stage, job.job.done
+    return job.stage, job.done
 
 
 def start(job: ImportJob) -> None:
-    if getattr(settings, "EXCHANGE_RUN_INLINE", False):
-        run(job.pk)
-        return
-    threading.Thread(target=_thread_main, args=(job.pk,), name=f"import-job-{job.pk}", daemon=True).start()
+    job.job = background.enqueue(
+        run_import, owner=job.user, title=_("导入 %(name)s") % {"name": job.filename}, params={"pk": job.pk}
+    )
+    job.save(update_fields=["job"])
 
 
-def _thread_main(pk: int) -> None:
-    try:
-        run(pk)
-    finally:
-        connections.close_all()
+@background.handler
+def run_import(context: background.JobContext, *, pk: int) -> dict:
+    job = run(pk, progress=lambda stage, done, total: context.progress(stage, done, total))
+    return {"status": job.status}
 
 
-class _Progress:
-    """Records progress in memory and, on PostgreSQL, in the job row at most once a second."""
-
-    def __init__(self, job: ImportJob):
-        self.pk = job.pk
-        self.side = None
-        if connections["default"].vendor == "postgresql":
-            self.side = connections.create_connection("default")
-        self.last = 0.0
-
-    def __call__(self, stage: str, done: int, total: int | None) -> None:
-        with _live_lock:
-            _live[self.pk] = (stage, done)
-        now = time.monotonic()
-        if self.side is not None and now - self.last >= 1.0:
-            self.last = now
-            with self.side.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {ImportJob._meta.db_table} SET stage = %s, done = %s WHERE id = %s",
-                    [stage[:20], done, self.pk],
-                )
-
-    def close(self) -> None:
-        if self.side is not None:
-            self.side.close()
-        with _live_lock:
-            _live.pop(self.pk, None)
+@receiver(background.job_interrupted, dispatch_uid="exchange-import-interrupted")
+def _interrupted(sender, job: Job, **kwargs) -> None:
+    ImportJob.objects.filter(job=job, status__in=[ImportJob.Status.QUEUED, ImportJob.Status.RUNNING]).update(
+        status=ImportJob.Status.FAILED, message=job.message, finished_at=timezone.now()
+    )
 
 
-def run(pk: int) -> ImportJob:
+def run(pk: int, progress=None) -> ImportJob:
     job = ImportJob.objects.select_related("user").get(pk=pk)
     job.status, job.started_at = ImportJob.Status.RUNNING, timezone.now()
     job.save(update_fields=["status", "started_at"])
     folder = job_dir(job)
     source_path = folder / job.source
-    progress = _Progress(job)
     try:
         report = import_registry(
             source_path, actor=job.user, dry_run=job.dry_run, filename=job.filename, progress=progress
@@ -125,8 +102,6 @@ def run(pk: int) -> ImportJob:
     except Exception as exc:  # the job must end in a state the user sees, whatever went wrong
         log.exception("import job %s failed", pk)
         job.status, job.message = ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}"
-    finally:
-        progress.close()
     job.finished_at = timezone.now()
     job.save()
     if job.status == ImportJob.Status.SUCCEEDED:
@@ -137,3 +112,26 @@ def run(pk: int) -> ImportJob:
             elif item.name != REPORT_NAME:
                 item.unlink()
     return job
+
+
+@background.handler
+def export_workbook(
+    context: background.JobContext, *, village: str | None, unmask: bool, layout: str = "registry"
+) -> dict:
+    """The web export, in the worker: the registry workbook (or the national 贫困人口明细 layout) of the
+    owner's scope or one village."""
+    user = context.owner
+    if not (user.is_active and user.reads_households):
+        raise background.JobError(_("您已无权导出建档立卡数据。"))
+    context.progress(_("导出"))
+    path = context.output_dir / "export.xlsx"
+    unmask = unmask and user.may_unmask
+    if layout == "national":
+        export_national(path, actor=user, village=village, unmask=unmask)
+        title = "贫困人口明细"
+    else:
+        export_registry(path, actor=user, village=village, unmask=unmask)
+        title = "建档立卡数据表"
+    name = f"{title}-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
+    context.set_result(path, name, XLSX)
+    return {"village": village or "", "unmasked": unmask, "layout": layout}

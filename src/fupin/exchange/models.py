@@ -17,6 +17,8 @@ class ImportJob(models.Model):
         FAILED = "failed", _("导入失败")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.PROTECT)
+    # The background job that runs it (fupin.core.jobs): its progress while it runs.
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     filename = models.CharField(_("文件名"), max_length=200)
     directory = models.CharField(max_length=300)  # under MEDIA_ROOT: the upload, report and marked copy
     source = models.CharField(max_length=300)  # the uploaded file or folder of CSV files, in `directory`

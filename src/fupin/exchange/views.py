@@ -12,18 +12,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from fupin.core import jobs as background
 from fupin.core import uploads
 
 from . import jobs
-from .exporter import export_registry
 from .forms import ExportForm, ImportForm
 from .models import ImportJob
-from .national_export import export_national
 from .schema import SHEET_BY_NAME, SHEETS
 from .writer import write_template
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = jobs.XLSX
 IMPORT_KINDS = {"xlsx", "xls", "zip", "csv"}
 
 
@@ -183,16 +183,14 @@ def export(request):
     if request.method == "POST" and form.is_valid():
         village = form.cleaned_data["village"] or None
         unmask = bool(form.cleaned_data.get("unmask")) and user.may_unmask
-        with tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False) as handle:
-            path = Path(handle.name)
-        if form.cleaned_data.get("layout") == "national":
-            export_national(path, actor=user, village=village, unmask=unmask)
-            title = "贫困人口明细"
-        else:
-            export_registry(path, actor=user, village=village, unmask=unmask)
-            title = "建档立卡数据表"
-        name = f"{title}-{village or user.area_id or '全部'}-{timezone.localdate():%Y%m%d}.xlsx"
-        response = FileResponse(open(path, "rb"), as_attachment=True, filename=name, content_type=XLSX)
-        path.unlink()
-        return response
+        layout = "national" if form.cleaned_data.get("layout") == "national" else "registry"
+        title = _("导出贫困人口明细") if layout == "national" else _("导出建档立卡数据表")
+        job = background.enqueue(
+            jobs.export_workbook,
+            owner=user,
+            title=_("%(title)s（%(scope)s）")
+            % {"title": title, "scope": village or user.area_id or _("全部")},
+            params={"village": village, "unmask": unmask, "layout": layout},
+        )
+        return redirect("jobs:detail", pk=job.pk)
     return render(request, "exchange/export.html", {"form": form})

@@ -181,7 +181,7 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        # The audit trail's actor: Basic-authenticated API users are unknown to the session middleware.
+        # The audit trail's actor: token-authenticated API users are unknown to the session middleware.
         self._actor_token = audit.current_actor.set(request.user)
 
 
