@@ -27,7 +27,7 @@ system-deps:
 	fi
 
 messages: install system-deps
-	cd src/fupin && ../../$(BIN)/fupin compilemessages -v0 --ignore "static/*"
+	cd src/fupin && FUPIN_WORK_DIR=$(CURDIR) ../../$(BIN)/fupin compilemessages -v0 --ignore "static/*"
 
 demo: install system-deps messages
 	$(BIN)/fupin migrate -v0

@@ -115,3 +115,15 @@ def registry_sheets(
             result["成员"].append(member_row(number, make_id_number(male=False), "配偶", name=f"配偶{i}"))
         result["收入"].append(income_row(number))
     return result
+
+
+def job_download(client, response) -> bytes:
+    """An export page answers with a redirect to its job; the job (run at once in tests) offers the file."""
+    from django.urls import reverse
+
+    from fupin.core.models import Job
+
+    assert response.status_code == 302, response.status_code
+    job = Job.objects.get(pk=response["Location"].rstrip("/").split("/")[-1])
+    assert job.status == "succeeded", job.message
+    return b"".join(client.get(reverse("jobs:download", args=[job.pk])).streaming_content)

@@ -34,7 +34,7 @@ COMMANDS = {
     "villages": ("villages", "--year", "2016"),
     "assess": ("assess", "--year", "2016"),
     "simulate": ("simulate", "--year", "2016", "--set", "poverty_line=3500"),
-    "targets": ("targets",),
+    "targets": ("targets", "--persons", "1000"),
 }
 
 

@@ -7,5 +7,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tokens/", views.api_tokens, name="api_tokens"),
-    path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("tokens/<id:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
 ]
