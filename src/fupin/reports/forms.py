@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fupin.core.forms import StyledForm
+
+from .selectors import AuditFilters
+
+MAX_PAGE = 100_000
+
+
+class AuditFilterForm(StyledForm):
+    actor = forms.CharField(label=_("操作人账号"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("动作"), required=False)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False)
+    object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    date_from = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    page = forms.IntegerField(min_value=1, max_value=MAX_PAGE, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, actions: list[str], object_types: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["action"].choices = everything + [(a, a) for a in actions]
+        self.fields["object_type"].choices = everything + [(t, t) for t in object_types]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
+        return data
+
+    def filters(self) -> AuditFilters:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return AuditFilters(
+            actor=(data.get("actor") or "").strip(),
+            action=data.get("action") or "",
+            object_type=data.get("object_type") or "",
+            object_id=(data.get("object_id") or "").strip(),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+        )
+
+    def page_number(self) -> int:
+        return (self.cleaned_data.get("page") if self.is_bound and self.is_valid() else None) or 1
