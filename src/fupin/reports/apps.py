@@ -6,3 +6,10 @@ class ReportsConfig(AppConfig):
     name = "fupin.reports"
     label = "reports"
     verbose_name = _("报表")
+
+    def ready(self) -> None:
+        from fupin.core.tracking import track
+
+        from .models import VillageIndicators
+
+        track(VillageIndicators)

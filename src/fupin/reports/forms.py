@@ -49,3 +49,36 @@ class AuditFilterForm(StyledForm):
 
     def page_number(self) -> int:
         return (self.cleaned_data.get("page") if self.is_bound and self.is_valid() else None) or 1
+
+
+class IndicatorsForm(StyledForm):
+    """A village's indicators for one year; the service validates (one rule for the form and the import)."""
+
+    road_km_hardened = forms.CharField(required=False, max_length=20)
+    roads_reach_all = forms.BooleanField(required=False)
+    road_widened = forms.BooleanField(required=False)
+    safe_water = forms.BooleanField(required=False)
+    electricity = forms.BooleanField(required=False)
+    radio_tv = forms.BooleanField(required=False)
+    broadband = forms.BooleanField(required=False)
+    health_station = forms.BooleanField(required=False)
+    irrigation = forms.BooleanField(required=False)
+    collective_income = forms.CharField(required=False, max_length=20)
+    note = forms.CharField(required=False, max_length=200)
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from . import indicators
+
+        for name, field in self.fields.items():
+            if name != "version":
+                field.label = indicators.label(name)
+
+
+class IndicatorImportForm(StyledForm):
+    file = forms.FileField(label=_("指标工作簿（.xlsx/.xls/.csv）"))
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(min_value=2000, max_value=2100, required=False)

@@ -8,4 +8,8 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("audit/export/", views.audit_export, name="audit_export"),
     path("audit/verify/", views.audit_verify, name="audit_verify"),
+    path("indicators/", views.indicator_list, name="indicator_list"),
+    path("indicators/export/", views.indicator_export, name="indicator_export"),
+    path("indicators/import/", views.indicator_import, name="indicator_import"),
+    path("indicators/<str:code>/<id:year>/", views.indicator_edit, name="indicator_edit"),
 ]
