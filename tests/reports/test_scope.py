@@ -23,6 +23,8 @@ EXPECTED = {
     # An empty upload: the page answers with the form's error (400) to those who may import.
     "reports:indicator_import": ("POST", "", expect(MANAGERS, ok_status=400, noarea=400)),
     "reports:indicator_edit": ("GET", "village_year", expect(MANAGERS, noarea=404)),
+    "reports:tables": ("GET", "", expect(AGGREGATES, noarea=200)),
+    "reports:tables_download": ("GET", "", expect(AGGREGATES, noarea=200)),
 }
 
 

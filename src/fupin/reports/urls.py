@@ -13,3 +13,8 @@ urlpatterns = [
     path("indicators/import/", views.indicator_import, name="indicator_import"),
     path("indicators/<str:code>/<id:year>/", views.indicator_edit, name="indicator_edit"),
 ]
+
+urlpatterns += [
+    path("tables/", views.report_tables, name="tables"),
+    path("tables/download/", views.report_tables_download, name="tables_download"),
+]

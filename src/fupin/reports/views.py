@@ -22,7 +22,7 @@ from fupin.areas import selectors as area_selectors
 from fupin.core import audit, pii, uploads
 from fupin.policy import definition as policy_definition
 
-from . import indicators, selectors, services
+from . import indicators, selectors, services, tables
 from .forms import AuditFilterForm, IndicatorImportForm, IndicatorsForm, YearForm
 from .models import VillageIndicators
 
@@ -294,3 +294,33 @@ def indicator_export(request):
     book.close()
     handle.seek(0)
     return FileResponse(handle, as_attachment=True, filename=f"village-indicators-{year}.xlsx")
+
+
+# -- standard report tables to the upper level -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report_tables(request):
+    user = request.user
+    _reads_indicators(user)
+    year = _year(request)
+    context = {
+        "year": year,
+        "years": list(range(2016, max(year, 2018) + 1)),
+        "sheets": tables.sheets(user, year),
+    }
+    return render(request, "reports/tables.html", context)
+
+
+@login_required
+@require_GET
+def report_tables_download(request):
+    user = request.user
+    _reads_indicators(user)
+    year = _year(request)
+    handle = tempfile.TemporaryFile()
+    tables.write(user, year, handle)
+    handle.seek(0)
+    audit.record("export", "reports.tables", str(year), {"area": user.area_id or ""}, actor=user)
+    return FileResponse(handle, as_attachment=True, filename=f"report-tables-{year}.xlsx")
