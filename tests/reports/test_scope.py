@@ -24,6 +24,7 @@ EXPECTED = {
     "reports:indicator_import": ("POST", "", expect(MANAGERS, ok_status=400, noarea=400)),
     "reports:indicator_edit": ("GET", "village_year", expect(MANAGERS, noarea=404)),
     "reports:tables": ("GET", "", expect(AGGREGATES, noarea=200)),
+    "reports:dashboard": ("GET", "", expect(AGGREGATES)),  # no area: refused, as the targets page
     "reports:tables_download": ("GET", "", expect(AGGREGATES, noarea=200)),
 }
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from . import pii, tokens
 from .models import ApiToken
+from .roles import Role
 
 FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 
@@ -19,6 +20,8 @@ FAVICON = Path(__file__).resolve().parent.parent / "static" / "favicon.ico"
 @login_required
 def home(request):
     user = request.user
+    if user.role == Role.LEADER:
+        return redirect("reports:dashboard")
     if user.reads_households:
         return redirect("registry:household_list")
     if user.reads_aggregates:

@@ -9,6 +9,7 @@ from .selectors import reads_audit_trail
 def items(user) -> list[NavItem]:
     result = []
     if user.reads_aggregates:
+        result.append(NavItem(_("工作总览"), reverse("reports:dashboard")))
         result.append(NavItem(_("上报报表"), reverse("reports:tables")))
         result.append(NavItem(_("村基础设施指标"), reverse("reports:indicator_list")))
     if reads_audit_trail(user):

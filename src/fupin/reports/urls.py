@@ -18,3 +18,5 @@ urlpatterns += [
     path("tables/", views.report_tables, name="tables"),
     path("tables/download/", views.report_tables_download, name="tables_download"),
 ]
+
+urlpatterns += [path("dashboard/", views.dashboard_page, name="dashboard")]

@@ -22,7 +22,7 @@ from fupin.areas import selectors as area_selectors
 from fupin.core import audit, pii, uploads
 from fupin.policy import definition as policy_definition
 
-from . import indicators, selectors, services, tables
+from . import dashboard, indicators, selectors, services, tables
 from .forms import AuditFilterForm, IndicatorImportForm, IndicatorsForm, YearForm
 from .models import VillageIndicators
 
@@ -324,3 +324,16 @@ def report_tables_download(request):
     handle.seek(0)
     audit.record("export", "reports.tables", str(year), {"area": user.area_id or ""}, actor=user)
     return FileResponse(handle, as_attachment=True, filename=f"report-tables-{year}.xlsx")
+
+
+# -- the leader's dashboard -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def dashboard_page(request):
+    user = request.user
+    _reads_indicators(user)
+    year = _year(request)
+    groups, chart = dashboard.figures(user, year)
+    return render(request, "reports/dashboard.html", {"groups": groups, "chart": chart, "year": year})
