@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -33,7 +34,9 @@ from fupin.policy import conditions as cond
 from fupin.policy.definition import Policy
 
 from .layout import MONEY, SIGNS
-from .sources import RegistryTables
+
+if TYPE_CHECKING:  # the live readers (and pyarrow.compute) are not needed to evaluate a snapshot
+    from .sources import RegistryTables
 
 VERDICT_COLUMNS = (
     "household_id",
