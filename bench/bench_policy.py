@@ -259,14 +259,15 @@ def record(runs: dict[int, dict], argv: list[str], repeat: int) -> None:
         f"each program in its own process on the same Parquet snapshot, best of {repeat}; engine and lean",
         "verdicts identical on every household.",
         "",
-        "| persons | households | read (s) | lean (s) | engine (s) | engine / lean | goal | engine peak RSS (MB) | load |",
-        "|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        "| persons | households | read (s) | lean (s) | engine (s) | engine / lean | goal | CPU s read / lean / engine | engine peak RSS (MB) | load |",
+        "|---:|---:|---:|---:|---:|---:|---|---|---:|---|",
     ]
     for run in runs.values():
         b = run["best"]
         lines.append(
             f"| {run['persons']:,} | {b['engine']['rows']:,} | {b['read']['seconds']:.2f} | {b['lean']['seconds']:.2f} "
             f"| {b['engine']['seconds']:.2f} | {run['ratio']:.2f}× | ≤ 1.3× {'met' if run['ratio'] <= 1.3 else 'MISSED'} "
+            f"| {b['read']['cpu']:.2f} / {b['lean']['cpu']:.2f} / {b['engine']['cpu']:.2f} "
             f"| {b['engine']['rss_mb']:.0f} | {run['loads'][0]} → {run['loads'][-1]} |"
         )
     with open(HERE / "RESULTS.md", "a", encoding="utf-8") as handle:
