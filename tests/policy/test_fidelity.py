@@ -191,3 +191,47 @@ def test_the_village_page_shows_the_counts_by_year(town, users, client):
     row = re.search(r'<td class="fw-semibold">2016</td>(.*?)</tr>', section, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
     assert cells[:4] == ["40", "2", "4", "10.00%"]
+
+
+# -- the what-if page compares the readings household by household --------------------------------------
+
+
+@pytest.fixture
+def between(town, make_household):
+    """A labour-capable household of 四方村 at 6,500.00 per person in 2016: above the platform's standard
+    (6,433) and below the notice's 45 % of the provincial income (6,530.49)."""
+    return make_household(VILLAGE_B, members=1, household_no="H-BETWEEN", incomes=())
+
+
+def test_the_whatif_page_lists_the_households_the_reading_changes(between, users, client):
+    add_income(
+        users, between, 2016, wages="6500", business_income="0", business_cost="0", transfer_income="0"
+    )
+    client.force_login(users["town"])
+    page = client.get(reverse("policy:whatif"))
+    assert 'value="guangdong-2016-notice"' in page.content.decode()
+    result = client.get(
+        reverse("policy:whatif_result"), {"year": 2016, "against": "guangdong-2016-notice"}
+    ).content.decode()
+    assert "省扶贫信息平台口径 → 通知字面口径" in result
+    table = re.search(r'id="whatif-households">(.*?)</table>', result, re.S).group(1)
+    assert "H-BETWEEN" in table and "H-POOR" not in table and "H-RICH" not in table
+    row = re.search(r"H-BETWEEN</a></td>(.*?)</tr>", table, re.S).group(1)
+    assert "6,500.00" in row and "— → 收入未达标" in row
+
+
+def test_a_role_reading_aggregates_only_sees_no_household_numbers(between, users, client):
+    add_income(
+        users, between, 2016, wages="6500", business_income="0", business_cost="0", transfer_income="0"
+    )
+    client.force_login(users["upper"])
+    result = client.get(
+        reverse("policy:whatif_result"), {"year": 2016, "against": "guangdong-2016-notice"}
+    ).content.decode()
+    assert "H-BETWEEN" not in result and "另有 1 户结论不同" in result
+
+
+def test_an_unknown_reading_is_refused(town, users, client):
+    client.force_login(users["town"])
+    response = client.get(reverse("policy:whatif_result"), {"year": 2016, "against": "../etc/passwd"})
+    assert response.status_code == 400

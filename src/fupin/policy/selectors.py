@@ -185,6 +185,20 @@ def household_year(*, user: User, pk: int, year: int, policy: Policy) -> Househo
     return HouseholdYear(explanation, source, members_at_date(facts, household, policy, year))
 
 
+def readable_households(*, user: User, rows: list[dict]) -> list[dict]:
+    """Of simulated households (dicts with `household_id`), those `user` may open: none for a role that
+    reads aggregates only, a helper cadre's assigned households only."""
+    if not rows or not user.reads_households:
+        return []
+    ids = [r["household_id"] for r in rows]
+    allowed: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        allowed.update(
+            households_for(user=user).filter(pk__in=ids[start : start + 5000]).values_list("pk", flat=True)
+        )
+    return [r for r in rows if r["household_id"] in allowed]
+
+
 def income_years(*, user: User, pk: int) -> list[int]:
     household = households_for(user=user).get(pk=pk)
     return sorted(household.incomes.values_list("year", flat=True), reverse=True)

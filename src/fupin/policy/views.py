@@ -152,8 +152,31 @@ def whatif(request):
     return render(
         request,
         "policy/whatif.html",
-        {"sliders": sliders, "year": year, "years": _years(policy), "policy": policy},
+        {
+            "sliders": sliders,
+            "year": year,
+            "years": _years(policy),
+            "policy": policy,
+            "alternatives": [load(n) for n in available() if n != policy.name],
+            "against": request.GET.get("against", ""),
+        },
     )
+
+
+def _against(request, policy: Policy) -> Policy | None:
+    """The other reading to compare with (`?against=NAME`, a shipped policy), or None."""
+    name = request.GET.get("against")
+    if not name:
+        return None
+    if name not in available() or name == policy.name:
+        raise BadRequest(
+            _("没有名为“%(name)s”的政策（可用：%(names)s）")
+            % {"name": name[:40], "names": "、".join(n for n in available() if n != policy.name)}
+        )
+    return load(name)
+
+
+HOUSEHOLDS_SHOWN = 200
 
 
 @login_required
@@ -164,10 +187,21 @@ def whatif_result(request):
     policy = _policy(request, year)
     values = _slider_values(request, policy)
     changes = {n: v for n, v in values.items() if v != policy.number(n)}
+    against = _against(request, policy)
     try:
-        result = simulate(policy, changes, year, scope)
+        result = simulate(policy, changes, year, scope, against=against)
     except PolicyError as exc:
         raise BadRequest(str(exc)) from exc
+    households = selectors.readable_households(user=request.user, rows=result.households)
+    labels = unmet_labels()
+
+    def named(codes: str) -> str:
+        return "、".join(labels[c] for c in codes.split(";") if c)
+
+    shown = [
+        {**h, "unmet_before": named(h["unmet_before"]), "unmet_after": named(h["unmet_after"])}
+        for h in households[:HOUSEHOLDS_SHOWN]
+    ]
     changed_rows = [
         r
         for r in result.rows
@@ -182,6 +216,10 @@ def whatif_result(request):
             "rows": changed_rows,
             "changes": changes,
             "year": year,
+            "against": against,
+            "households": shown,
+            "households_total": len(households),
+            "households_hidden": len(result.households) - len(households),
             "line_before": policy.thresholds(year).poverty_line,
             "line_after": result.changed.thresholds(year).poverty_line,
         },
