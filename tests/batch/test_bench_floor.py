@@ -45,3 +45,18 @@ def test_the_lean_query_gives_the_engines_verdicts(tmp_path):
     assert any(ours["below_line"].to_pylist()) and any(ours["exit_eligible"].to_pylist())
     for bit in (1, 2, 4, 8, 16, 32):
         assert any(m & bit for m in masks if m), bit
+
+
+def test_the_memory_limit_is_sized_to_the_memory_the_process_may_use(monkeypatch, tmp_path):
+    monkeypatch.delenv("FUPIN_DUCKDB_MEMORY", raising=False)
+    limit = tmp_path / "memory.max"
+    monkeypatch.setattr(engine, "CGROUP_LIMITS", (str(limit),))
+    limit.write_text("max\n")  # no container limit: the machine's memory
+    machine = engine.machine_memory()
+    assert engine.memory_limit() == f"{max(1, int(machine * 0.6 / 2**30))}GB"
+    limit.write_text(f"{10 * 2**30}\n")  # a container of 10 GB
+    assert engine.memory_limit() == "6GB"
+    monkeypatch.setenv("FUPIN_DUCKDB_MEMORY", "3GB")
+    assert engine.memory_limit() == "3GB"
+    con = engine.connect()
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("2.7 GiB",)]  # 3 GB
