@@ -218,6 +218,7 @@ def test_the_whatif_page_lists_the_households_the_reading_changes(between, users
     assert "H-BETWEEN" in table and "H-POOR" not in table and "H-RICH" not in table
     row = re.search(r"H-BETWEEN</a></td>(.*?)</tr>", table, re.S).group(1)
     assert "6,500.00" in row and "— → 收入未达标" in row
+    assert "事实来源：当前登记库" in result
 
 
 def test_a_role_reading_aggregates_only_sees_no_household_numbers(between, users, client):
