@@ -236,3 +236,16 @@ def test_an_unknown_reading_is_refused(town, users, client):
     client.force_login(users["town"])
     response = client.get(reverse("policy:whatif_result"), {"year": 2016, "against": "../etc/passwd"})
     assert response.status_code == 400
+
+
+def test_the_commands_name_the_policy_reading_and_source_on_standard_error(town, users):
+    add_income(users, town["poor"], 2014, **LOW)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("assess", "--year", "2014", "--format", "csv", stdout=out, stderr=err)
+    assert out.getvalue().startswith("household_no,")  # the columns are untouched
+    assert err.getvalue().strip() == (
+        "2014 年：政策 guangdong-2016（省扶贫信息平台口径，只按识别标准）；事实来源：当前登记库"
+    )
+    err = io.StringIO()
+    call_command("villages", "--year", "2016", "--policy", "guangdong-2016-notice", stdout=out, stderr=err)
+    assert "政策 guangdong-2016-notice（通知字面口径，识别与脱贫）" in err.getvalue()
