@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -33,7 +34,9 @@ from fupin.policy import conditions as cond
 from fupin.policy.definition import Policy
 
 from .layout import MONEY, SIGNS
-from .sources import RegistryTables
+
+if TYPE_CHECKING:  # the live readers (and pyarrow.compute) are not needed to evaluate a snapshot
+    from .sources import RegistryTables
 
 VERDICT_COLUMNS = (
     "household_id",
@@ -47,15 +50,35 @@ VERDICT_COLUMNS = (
 POOR_STATUSES = ("registered", "returned")
 
 
+CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: the machine's, or less where a container (cgroup v2 or v1)
+    limits it. None when neither can be read."""
+    try:
+        total: int | None = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        total = None
+    for path in CGROUP_LIMITS:
+        try:
+            raw = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if raw.isdigit() and (total is None or int(raw) < total):
+            total = int(raw)
+    return total
+
+
 def memory_limit() -> str:
-    """DuckDB's memory limit: FUPIN_DUCKDB_MEMORY, or 60 % of the machine's memory (DuckDB spills to
-    disk beyond it; 60 % leaves room for the process's own Arrow results and for the database)."""
+    """DuckDB's memory limit: FUPIN_DUCKDB_MEMORY, or 60 % of the memory this process may use (DuckDB
+    spills to disk beyond it; 60 % leaves room for the process's own Arrow results and for the database).
+    On 24 GB that is 14 GB: the 90 M-person aggregation fits without spilling."""
     configured = os.environ.get("FUPIN_DUCKDB_MEMORY")
     if configured:
         return configured
-    try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
+    total = machine_memory()
+    if total is None:
         return "4GB"
     return f"{max(1, int(total * 0.6 / 2**30))}GB"
 

@@ -16,6 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from . import layout
+
 SIZES = np.array([1, 2, 3, 4, 5, 6])
 SIZE_P = np.array([0.28, 0.27, 0.2, 0.14, 0.08, 0.03])  # mean ≈ 2.5
 LABOUR = np.array(["ordinary", "skilled", "lost", "none"])
@@ -125,13 +127,26 @@ def villages_table(households: int, year: int, seed: int = 2016) -> pa.Table:
 
 
 def write_snapshot(directory: Path, persons: int, year: int = 2016) -> dict[str, int]:
-    """A Parquet snapshot (households, members, incomes, villages) of about `persons` members."""
+    """A Parquet snapshot of about `persons` members in the layout of `batch.layout` (every table, the
+    columns the generator does not model all null), which `engine.register_snapshot` reads."""
     directory.mkdir(parents=True, exist_ok=True)
     writers: dict[str, pq.ParquetWriter] = {}
     counts = {"households": 0, "members": 0, "incomes": 0}
+    serial = 0
     try:
         for chunk in chunks(persons, year):
-            for name, table in chunk.items():
+            h, m = chunk["households"], chunk["members"]
+            n, k = h.num_rows, m.num_rows
+            tables = {
+                "households": h.append_column(
+                    "identified_year", pa.array(np.full(n, year - 2, dtype=np.int32))
+                ),
+                "members": m.append_column("member_id", pa.array(np.arange(serial + 1, serial + k + 1))),
+                "incomes": chunk["incomes"],
+            }
+            serial += k
+            for name, table in tables.items():
+                table = layout.conform(name, table)
                 if name not in writers:
                     writers[name] = pq.ParquetWriter(directory / f"{name}.parquet", table.schema)
                 writers[name].write_table(table)
@@ -139,7 +154,13 @@ def write_snapshot(directory: Path, persons: int, year: int = 2016) -> dict[str,
     finally:
         for writer in writers.values():
             writer.close()
-    pq.write_table(villages_table(counts["households"], year), directory / "villages.parquet")
+    villages = villages_table(counts["households"], year)
+    pq.write_table(
+        layout.conform("villages", villages.select(["village_code", "name"])), directory / "villages.parquet"
+    )
+    pq.write_table(layout.conform("village_years", villages), directory / "village_years.parquet")
+    for name in ("designations", "status_changes"):
+        pq.write_table(layout.empty(name), directory / f"{name}.parquet")
     return counts
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.utils import timezone
 
 from fupin.areas.models import Area
 from fupin.batch import engine as batch_engine
@@ -21,6 +22,7 @@ from fupin.core.models import User
 from fupin.registry.models import Household, Member, StatusChange
 from fupin.registry.selectors import households_for
 
+from .ages import age_on
 from .conditions import HouseholdFacts, MemberFacts
 from .definition import Policy
 from .engine import HouseholdExplanation, explain
@@ -96,8 +98,9 @@ def household_facts(household: Household, year: int) -> HouseholdFacts:
             medical_insurance=m.medical_insurance,
             dibao=m.dibao,
             tekun=bool(m.tekun),
+            member_id=m.pk,
         )
-        for m in household.members.all()
+        for m in sorted(household.members.all(), key=lambda m: m.pk)
         if m.left_on is None
     )
     income = next((i for i in household.incomes.all() if i.year == year), None)
@@ -112,10 +115,88 @@ def household_facts(household: Household, year: int) -> HouseholdFacts:
     )
 
 
+@dataclass(frozen=True)
+class MemberAtDate:
+    """One member as the assessed year sees them: ages at the policy's reference day of that year."""
+
+    name: str
+    relation: str
+    age: int
+    school_status: str
+    school_age: bool
+    labour_age: bool
+    pension_age: bool
+    labour: str
+
+
+@dataclass
+class HouseholdYear:
+    explanation: HouseholdExplanation
+    source: runner.Source  # a locked year-close snapshot, or the live registry
+    members: list[MemberAtDate]
+
+
+def members_at_date(
+    facts: HouseholdFacts, household: Household, policy: Policy, year: int
+) -> list[MemberAtDate]:
+    """The members the facts hold, named, with their ages at the reference day of `year`."""
+    t = policy.thresholds(year)
+    day = t.reference_date
+    names = {m.pk: (m.name, m.relation) for m in household.members.all()}
+    rows = []
+    for m in facts.members:
+        name, relation = names.get(m.member_id, ("", ""))
+        rows.append(
+            MemberAtDate(
+                name=name,
+                relation=relation,
+                age=age_on(m.birth_date, day),
+                school_status=m.school_status,
+                school_age=t.school_age.contains(m.birth_date, day),
+                labour_age=t.labour_age.contains(m.birth_date, day),
+                pension_age=t.pension_age.contains(m.birth_date, day),
+                labour=m.labour,
+            )
+        )
+    return rows
+
+
 def explain_household(*, user: User, pk: int, year: int, policy: Policy) -> HouseholdExplanation:
     """Raises Household.DoesNotExist outside the user's scope."""
+    return household_year(user=user, pk=pk, year=year, policy=policy).explanation
+
+
+def household_year(*, user: User, pk: int, year: int, policy: Policy) -> HouseholdYear:
+    """One household judged for `year`: its facts from the year's locked year-close snapshot where the
+    year is closed (and the household is in it), else from the live registry; the source is named.
+    Raises Household.DoesNotExist outside the user's scope."""
     household = households_for(user=user).prefetch_related("members", "incomes").get(pk=pk)
-    return explain(policy, household_facts(household, year), year)
+    facts, source = None, runner.LIVE
+    record = runner.closed_snapshot(year, Scope(area=household.village_id))
+    if record is not None:
+        opened = snapshot.open_verified(record.path, expected_digest=record.manifest_sha256)
+        facts = snapshot.household_facts(opened, household.pk, year)
+        if facts is not None:
+            created = timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+            source = runner.Source(record.pk, record.kind, record.year, created)
+    if facts is None:
+        facts = household_facts(household, year)
+    explanation = explain(policy, facts, year)
+    return HouseholdYear(explanation, source, members_at_date(facts, household, policy, year))
+
+
+def readable_households(*, user: User, rows: list[dict]) -> list[dict]:
+    """Of simulated households (dicts with `household_id`), those `user` may open: none for a role that
+    reads aggregates only, a helper cadre's assigned households only."""
+    if not rows or not user.reads_households:
+        return []
+    ids = [r["household_id"] for r in rows]
+    allowed: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        allowed.update(
+            households_for(user=user).filter(pk__in=ids[start : start + 5000]).values_list("pk", flat=True)
+        )
+    return [r for r in rows if r["household_id"] in allowed]
 
 
 def income_years(*, user: User, pk: int) -> list[int]:

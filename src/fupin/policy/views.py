@@ -73,12 +73,23 @@ def village_table(request):
     except PolicyError as exc:
         raise BadRequest(str(exc)) from exc
     rows = selectors.village_rows(evaluation)
-    listed = [r for r in rows if r["registered_population"] is not None or r["poor_persons"]]
+    listed = [
+        r
+        for r in rows
+        if r["registered_population"] is not None or r["poor_persons"] or r["registered_poor_persons"]
+    ]
     t = policy.thresholds(year)
     return render(
         request,
         "policy/village_table.html",
-        {"rows": listed, "year": year, "years": _years(policy), "policy": policy, "t": t},
+        {
+            "rows": listed,
+            "year": year,
+            "years": _years(policy),
+            "policy": policy,
+            "t": t,
+            "source": evaluation.source,
+        },
     )
 
 
@@ -141,8 +152,31 @@ def whatif(request):
     return render(
         request,
         "policy/whatif.html",
-        {"sliders": sliders, "year": year, "years": _years(policy), "policy": policy},
+        {
+            "sliders": sliders,
+            "year": year,
+            "years": _years(policy),
+            "policy": policy,
+            "alternatives": [load(n) for n in available() if n != policy.name],
+            "against": request.GET.get("against", ""),
+        },
     )
+
+
+def _against(request, policy: Policy) -> Policy | None:
+    """The other reading to compare with (`?against=NAME`, a shipped policy), or None."""
+    name = request.GET.get("against")
+    if not name:
+        return None
+    if name not in available() or name == policy.name:
+        raise BadRequest(
+            _("没有名为“%(name)s”的政策（可用：%(names)s）")
+            % {"name": name[:40], "names": "、".join(n for n in available() if n != policy.name)}
+        )
+    return load(name)
+
+
+HOUSEHOLDS_SHOWN = 200
 
 
 @login_required
@@ -153,10 +187,21 @@ def whatif_result(request):
     policy = _policy(request, year)
     values = _slider_values(request, policy)
     changes = {n: v for n, v in values.items() if v != policy.number(n)}
+    against = _against(request, policy)
     try:
-        result = simulate(policy, changes, year, scope)
+        result = simulate(policy, changes, year, scope, against=against)
     except PolicyError as exc:
         raise BadRequest(str(exc)) from exc
+    households = selectors.readable_households(user=request.user, rows=result.households)
+    labels = unmet_labels()
+
+    def named(codes: str) -> str:
+        return "、".join(labels[c] for c in codes.split(";") if c)
+
+    shown = [
+        {**h, "unmet_before": named(h["unmet_before"]), "unmet_after": named(h["unmet_after"])}
+        for h in households[:HOUSEHOLDS_SHOWN]
+    ]
     changed_rows = [
         r
         for r in result.rows
@@ -171,6 +216,10 @@ def whatif_result(request):
             "rows": changed_rows,
             "changes": changes,
             "year": year,
+            "against": against,
+            "households": shown,
+            "households_total": len(households),
+            "households_hidden": len(result.households) - len(households),
             "line_before": policy.thresholds(year).poverty_line,
             "line_after": result.changed.thresholds(year).poverty_line,
         },
@@ -181,33 +230,48 @@ def _explanation(request, pk: int):
     year = _year(request)
     policy = _policy(request, year)
     try:
-        explanation = selectors.explain_household(user=request.user, pk=pk, year=year, policy=policy)
+        judged = selectors.household_year(user=request.user, pk=pk, year=year, policy=policy)
         years = selectors.income_years(user=request.user, pk=pk)
     except Household.DoesNotExist as exc:
         raise Http404 from exc
     except PolicyError as exc:
         raise BadRequest(str(exc)) from exc
-    return policy, year, years, explanation
+    return policy, year, years, judged
 
 
 @login_required
 @require_GET
 def household_explain(request, pk: int):
-    policy, year, years, explanation = _explanation(request, pk)
+    """The household page's 政策评估 section: a button for every year with income; a year that no
+    policy judges says so in the section (not an error page)."""
+    year = _year(request)
+    try:
+        years = selectors.income_years(user=request.user, pk=pk)
+    except Household.DoesNotExist as exc:
+        raise Http404 from exc
+    context = {"pk": pk, "year": year, "years": years}
+    if not request.GET.get("policy"):
+        try:
+            for_year(year)
+        except PolicyError:
+            return render(request, "policy/household_explain.html", {**context, "no_policy": True})
+    policy, year, years, judged = _explanation(request, pk)
+    e = judged.explanation
     labels = unmet_labels()
     return render(
         request,
         "policy/household_explain.html",
         {
-            "pk": pk,
-            "year": year,
-            "years": years,
+            **context,
             "policy": policy,
-            "e": explanation,
-            "has_income": explanation.facts.disposable is not None,
-            "below": lines(explanation.below_line, policy),
-            "exit": lines(explanation.exit_eligible, policy),
-            "unmet": [labels[c] for c in explanation.unmet],
+            "e": e,
+            "t": e.thresholds,
+            "source": judged.source,
+            "members": judged.members,
+            "has_income": e.facts.disposable is not None,
+            "below": lines(e.below_line, policy),
+            "exit": None if e.exit_eligible is None else lines(e.exit_eligible, policy),
+            "unmet": [labels[c] for c in e.unmet],
         },
     )
 
@@ -215,5 +279,9 @@ def household_explain(request, pk: int):
 @login_required
 @require_GET
 def household_explain_api(request, pk: int):
-    _policy_obj, _year_value, _years_list, explanation = _explanation(request, pk)
-    return JsonResponse(explanation.as_dict(), json_dumps_params={"ensure_ascii": False})
+    _policy_obj, _year_value, _years_list, judged = _explanation(request, pk)
+    data = judged.explanation.as_dict()
+    data["source"] = (
+        "live" if judged.source.live else {"snapshot": judged.source.snapshot_id, "kind": judged.source.kind}
+    )
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})

@@ -40,3 +40,12 @@ def slider_label(name):
         "village_exit_ratio": _("村出列收入比例（占全省农村居民人均可支配收入）"),
         "fiscal_input_per_person": _("人均财政投入（元）"),
     }.get(name, name)
+
+
+@register.filter
+def code_label(code, list_name):
+    """The (translated) label of a code of one of `core.codes`' lists, e.g. `m.school_status|code_label:"SCHOOL_STATUS"`."""
+    from fupin.core import codes
+
+    label = getattr(codes, list_name).label(code)
+    return _(label) if label else "—"

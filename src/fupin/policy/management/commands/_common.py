@@ -86,3 +86,17 @@ def emit(command, text: str, out: str | None, *, action: str, detail: dict) -> N
         audit.record(action, "policy", detail.get("policy", ""), {**detail, "out": out})
     else:
         command.stdout.write(text, ending="")
+
+
+def describe(command, policy: definition.Policy, year: int, source) -> None:
+    """On standard error (standard output keeps its columns): which policy and reading judged the year,
+    and where its facts came from."""
+    judged = "只按识别标准" if policy.thresholds(year).identification_only else "识别与脱贫"
+    facts = (
+        "当前登记库"
+        if source.live
+        else f"{source.year} 年度锁定快照（{source.created_at} 生成，编号 {source.snapshot_id}）"
+    )
+    command.stderr.write(
+        f"{year} 年：政策 {policy.name}（{policy.reading or policy.title}，{judged}）；事实来源：{facts}"
+    )

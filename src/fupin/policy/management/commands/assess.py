@@ -5,7 +5,7 @@ from fupin.core import audit
 from fupin.policy.definition import PolicyError
 from fupin.policy.selectors import household_rows
 
-from ._common import add_common, emit, policy_for, render, scope_for
+from ._common import add_common, describe, emit, policy_for, render, scope_for
 
 COLUMNS = [
     "household_no",
@@ -32,6 +32,7 @@ class Command(BaseCommand):
             evaluation = runner.evaluate(policy, year, scope_for(options["area"]), own_process=True)
         except PolicyError as exc:
             raise CommandError(str(exc)) from exc
+        describe(self, policy, year, evaluation.source)
         rows = household_rows(evaluation)
         detail = {"policy": policy.name, "year": year, "rows": len(rows), "area": options["area"] or ""}
         if options["save"]:

@@ -4,7 +4,7 @@ from fupin.batch import runner
 from fupin.policy.definition import PolicyError
 from fupin.policy.selectors import village_rows
 
-from ._common import add_common, emit, policy_for, render, scope_for
+from ._common import add_common, describe, emit, policy_for, render, scope_for
 
 COLUMNS = [
     "village_code",
@@ -36,6 +36,7 @@ class Command(BaseCommand):
             evaluation = runner.evaluate(policy, year, scope_for(options["area"]), own_process=True)
         except PolicyError as exc:
             raise CommandError(str(exc)) from exc
+        describe(self, policy, year, evaluation.source)
         rows = village_rows(evaluation)
         detail = {"policy": policy.name, "year": year, "rows": len(rows)}
         emit(
