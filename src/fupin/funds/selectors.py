@@ -350,6 +350,15 @@ class LoanIndicator:
     rural_growth: Decimal | None
 
     @property
+    def pct(self) -> dict[str, str]:
+        """Growth rates as percentages with one decimal, "—" when not known."""
+        result = {}
+        for name in ("villages_growth", "city_growth", "households_growth", "rural_growth"):
+            value = getattr(self, name)
+            result[name] = "—" if value is None else f"{value * 100:.1f}%"
+        return result
+
+    @property
     def villages_ok(self) -> bool | None:
         """R14: poor villages' loan growth not below the city average."""
         if self.villages_growth is None or self.city_growth is None:
