@@ -15,7 +15,7 @@ from django.urls import reverse
 from fupin.funds import services
 
 from ..conftest import VILLAGE_A
-from ..scope import ROLES, client_for, expect
+from ..scope import ROLES, api, client_for, expect
 
 FUNDS = {"admin", "town", "cadre", "leader", "auditor", "upper"}
 MANAGE = {"admin", "town"}
@@ -43,6 +43,10 @@ EXPECTED = {
     "funds:ledger_export": ("GET", "", expect(FUNDS)),
     "funds:findings": ("GET", "", expect(FUNDS)),
     "funds:loans": ("GET", "", expect(FUNDS)),
+    "api-fund-allocation-list": ("GET", "", api(FUNDS)),
+    "api-fund-allocation-detail": ("GET", "allocation", api(FUNDS)),
+    "api-fund-project-list": ("GET", "", api(FUNDS)),
+    "api-fund-project-detail": ("GET", "project", api(FUNDS)),
 }
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -79,6 +83,7 @@ def objects(users, areas, settings, tmp_path):
         "village": {"code": VILLAGE_A},
         "project": {"pk": project.pk},
         "document": {"pk": document.pk},
+        "allocation": {"pk": allocation.pk},
         "objects": (allocation, project),
     }
 
@@ -127,6 +132,9 @@ def test_a_project_outside_the_area_is_not_found_and_not_listed(client, users, o
     assert "外镇村道" not in client.get(reverse("funds:project_list")).content.decode()
     assert "外镇" not in client.get(reverse("funds:allocations") + "?year=2017").content.decode()
     assert client.get(reverse("funds:village", kwargs={"code": other_town.village_id})).status_code == 404
+    assert client.get(reverse("api-fund-project-detail", kwargs={"pk": other_town.pk})).status_code == 404
+    listed = client.get(reverse("api-fund-project-list")).json()["results"]
+    assert other_town.pk not in [p["id"] for p in listed]
 
 
 def test_a_cadre_of_village_b_does_not_see_village_a(client, users, objects):
