@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from decimal import Decimal
 
@@ -215,4 +214,22 @@ def test_the_menu_has_funds_for_the_town_not_for_a_helper(client, users):
     assert reverse("funds:index") not in client.get(reverse("registry:household_list")).content.decode()
 
 
-_ = io
+def test_the_town_records_the_per_person_fund_from_the_page_and_the_county_sees_the_split(
+    client, users, make_household
+):
+    make_household(VILLAGE_A, members=3)
+    client.force_login(users["town"])
+    client.post(
+        reverse("funds:allocate_per_person"),
+        {"year": "2017", "document_no": "清财农〔2017〕8号", "allocated_on": "2017-02-01"},
+    )
+    from fupin.funds.models import Allocation
+
+    assert sorted(Allocation.objects.filter(year=2017).values_list("amount", flat=True)) == [
+        Decimal("6000.00"),
+        Decimal("18000.00"),
+        Decimal("36000.00"),
+    ]
+    client.force_login(users["upper"])
+    page = client.get(reverse("funds:index") + "?year=2017").content.decode()
+    assert VILLAGE_A in page and "36,000.00" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Max
 from django.template.loader import render_to_string
 
 from fupin.policy.definition import PolicyError
@@ -16,7 +17,8 @@ def village(request, village) -> list[str]:
     user = request.user
     if not selectors.reads_funds(user) or not (user.is_admin or village.code.startswith(user.area_id)):
         return []
-    year = min(dt.date.today().year, 2018)
+    latest = selectors.allocations_for(user=user).filter(area=village).aggregate(y=Max("year"))["y"]
+    year = latest or dt.date.today().year
     projects = selectors.projects_for(user=user).filter(village=village).order_by("-proposed_on")[:10]
     try:
         funds = selectors.village_funds(user=user, year=year, area=village.code)

@@ -24,7 +24,6 @@ from fupin.core.money import ZERO
 from fupin.core.roles import Role
 from fupin.core.scope import in_area
 from fupin.registry.models import Household, Member, StatusChange
-from fupin.registry.selectors import households_for
 
 from . import codes
 from .models import Allocation, Expense, LoanFigure, Project
@@ -122,7 +121,12 @@ def per_person_rows(*, year: int, area: str | None = None, user: User | None = N
     """`village_code, persons, total, province, guangzhou, qingyuan` per village, by village code."""
     from .split import per_person_fund
 
-    base = households_for(user=user) if user is not None else Household.objects.all()
+    # Counts per village only (no personal data): an aggregate, scoped to the user's area.
+    base = (
+        in_area(Household.objects.all(), user, "village__code")
+        if user is not None
+        else Household.objects.all()
+    )
     if area:
         base = base.filter(village__code__startswith=area)
     fund = rules(year)
