@@ -10,6 +10,7 @@ import python_calamine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from fupin.areas.models import VillageDesignation
 from fupin.funds import services
 from fupin.funds.models import Expense, LoanFigure, Project, ProjectDocument
 
@@ -101,6 +102,7 @@ def test_a_document_that_is_not_a_pdf_image_or_office_file_is_refused(
 
 def test_the_fund_page_shows_the_split_the_mark_and_the_chart_data(client, users, allocation, make_household):
     make_household(VILLAGE_A, members=3)
+    VillageDesignation.objects.create(village_id=VILLAGE_A, designated_year=2016)
     allocation(amount="300000.00", source="social")
     client.force_login(users["town"])
     page = client.get(reverse("funds:index") + "?year=2017").content.decode()

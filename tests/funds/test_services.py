@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from fupin.areas.models import VillageDesignation
 from fupin.core.models import AuditEvent
 from fupin.funds import services
 from fupin.funds.models import Expense, Project
@@ -200,6 +201,7 @@ def test_the_ledger_shows_spent_committed_and_remaining(users, allocation, proje
 def test_the_300000_mark_is_met_at_exactly_300000_and_the_per_person_fund_does_not_count(
     users, areas, allocation
 ):
+    VillageDesignation.objects.create(village=areas["a"], designated_year=2016)
     allocation(amount="299999.99")
     allocation(amount="500000.00", source="pp_province")
     [row] = village_funds(user=users["town"], year=2017)
@@ -239,3 +241,16 @@ def test_a_stale_version_is_refused(users, project):
             on=dt.date(2017, 4, 1),
             expected_version=p.version + 5,
         )
+
+
+def test_only_relatively_poor_villages_of_the_year_are_held_to_the_mark(users, areas, allocation):
+    VillageDesignation.objects.create(village=areas["a"], designated_year=2016, exited_year=2016)
+    VillageDesignation.objects.create(village=areas["b"], designated_year=2016)
+    allocation(amount="1000.00")
+    rows = village_funds(user=users["town"], year=2017)
+    # Village A left the list in 2016; village B is designated and has nothing yet.
+    assert [(r.code, r.assistance, r.meets_mark) for r in rows] == [(areas["b"].code, Decimal("0.00"), False)]
+    assert [r.code for r in village_funds(user=users["town"], year=2016)] == [
+        areas["a"].code,
+        areas["b"].code,
+    ]

@@ -18,9 +18,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
-from fupin.areas.models import Area
+from fupin.areas.models import Area, VillageDesignation
 from fupin.core.models import User
-from fupin.core.money import ZERO
+from fupin.core.money import CENT, ZERO
 from fupin.core.roles import Role
 from fupin.core.scope import in_area
 from fupin.registry.models import Household, Member, StatusChange
@@ -297,11 +297,16 @@ class VillageFund:
 
 
 def village_funds(*, user: User, year: int, area: str | None = None) -> list[VillageFund]:
-    """Each village's 帮扶资金 to date (allocations up to `year`, the 20,000/person fund excluded)
-    against the platform's mark (300,000 yuan: met at exactly 300,000)."""
+    """Each relatively poor village's 帮扶资金 to date (allocations up to `year`, the 20,000/person fund
+    excluded) against the platform's mark (300,000 yuan: met at exactly 300,000). A designated village
+    with no allocation at all is listed with 0."""
     mark = rules(year).village_fund_mark
+    # The mark is for the relatively poor villages (相对贫困村) designated in the year.
+    designated = VillageDesignation.objects.filter(designated_year__lte=year).filter(
+        Q(exited_year__isnull=True) | Q(exited_year__gte=year)
+    )
     villages = (
-        in_area(Area.objects.filter(level="village"), user, "code")
+        in_area(Area.objects.filter(level="village", code__in=designated.values("village_id")), user, "code")
         if reads_funds(user)
         else Area.objects.none()
     )
@@ -319,15 +324,13 @@ def village_funds(*, user: User, year: int, area: str | None = None) -> list[Vil
     by_code = {r["area_id"]: r for r in sums}
     result = []
     for village in villages.order_by("code"):
-        row = by_code.get(village.code)
-        if row is None:
-            continue
+        row = by_code.get(village.code, {})
         result.append(
             VillageFund(
                 code=village.code,
                 name=village.name,
-                assistance=row["assistance"] or ZERO,
-                per_person=row["per_person"] or ZERO,
+                assistance=(row.get("assistance") or ZERO).quantize(CENT),
+                per_person=(row.get("per_person") or ZERO).quantize(CENT),
                 mark=mark,
             )
         )
