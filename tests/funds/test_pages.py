@@ -235,3 +235,25 @@ def test_the_town_records_the_per_person_fund_from_the_page_and_the_county_sees_
     client.force_login(users["upper"])
     page = client.get(reverse("funds:index") + "?year=2017").content.decode()
     assert VILLAGE_A in page and "36,000.00" in page
+
+
+def test_the_bank_figures_also_come_as_an_xlsx_with_numbers_in_the_cells(client, users):
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    for r, row in enumerate(
+        [["年度", "类别", "编号", "贷款余额"], [2016, "全市", 4418, 1000.5], [2017, "全市", 4418, 1100.55]]
+    ):
+        sheet.write_row(r, 0, row)
+    book.close()
+    client.force_login(users["town"])
+    upload = SimpleUploadedFile("bank.xlsx", buffer.getvalue())
+    client.post(reverse("funds:loans"), {"file": upload})
+    assert sorted(LoanFigure.objects.values_list("year", "balance")) == [
+        (2016, Decimal("1000.50")),
+        (2017, Decimal("1100.55")),
+    ]
