@@ -13,6 +13,7 @@ urlpatterns = [
     path("villages/", include("fupin.areas.urls")),
     path("exchange/", include("fupin.exchange.urls")),
     path("policy/", include("fupin.policy.urls")),
+    path("funds/", include("fupin.funds.urls")),
     path("reports/", include("fupin.reports.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
