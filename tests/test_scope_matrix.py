@@ -56,11 +56,6 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         expect(UNMASKERS, leader=403, civil=404, evaluator=404, upper=404, noarea=404),
     ),
     "registry:household_edit": ("GET", "household", expect(WRITERS, leader=403, auditor=403, denied=404)),
-    "registry:status_change": (
-        "GET",
-        "household",
-        expect(MANAGERS, helper=403, leader=403, auditor=403, denied=404),
-    ),
     "registry:conditions_edit": ("GET", "household", expect(WRITERS, leader=403, auditor=403, denied=404)),
     "registry:change_head": ("GET", "household", expect(WRITERS, leader=403, auditor=403, denied=404)),
     "registry:member_add": ("GET", "household", expect(WRITERS, leader=403, auditor=403, denied=404)),
