@@ -94,7 +94,6 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "api-village-detail": ("GET", "village", api(AGGREGATES, noarea=404)),
     "api-household-list": ("GET", "", api(READERS, noarea=200)),
     "api-household-detail": ("GET", "household", api(READERS, noarea=404)),
-    "api-household-status": ("POST", "household", api(MANAGERS, ok_status=400, noarea=404)),
     "api-member-list": ("GET", "", api(READERS, noarea=200)),
     "api-member-detail": ("GET", "member", api(READERS, noarea=404)),
     "api-income-list": ("GET", "", api(READERS, noarea=200)),

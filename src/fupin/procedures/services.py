@@ -412,14 +412,15 @@ def act(
         office = (office or data.get("office") or "").strip()
         if not office or len(office) > 60:
             raise Refused(_("请填写发布单位（最多60字）"))
-        notice = Notice.objects.create(
+        # The same 公示 (village, kind, year, dates, office) lists every household posted on it.
+        notice, _created = Notice.objects.get_or_create(
             kind=spec.notice,
             village_id=procedure.village_id,
             year=procedure.year,
             start_date=start_date,
             end_date=end_date,
             office=office,
-            published_by=actor,
+            defaults={"published_by": actor},
         )
         cleaned = {"start_date": start_date.isoformat(), "end_date": end_date.isoformat(), "office": office}
         audit.record(
@@ -554,12 +555,12 @@ def _notice_of(procedure: Procedure) -> Notice | None:
 def record_objection(*, actor: User, procedure: Procedure, text: str, received: Any) -> Objection:
     """An objection received while the procedure's notice was posted (by the village or the town)."""
     procedure = _lock(procedure.pk)
+    _area_refusal(actor, procedure)
     notice = _notice_of(procedure)
     if notice is None:
         raise Refused(_("该程序尚未公示，不能登记异议"))
     if procedure.state != "open":
         raise Refused(_("该程序已结束，不能登记异议"))
-    _area_refusal(actor, procedure)
     text = (text or "").strip()
     if not text or "\x00" in text or len(text) > MAX_TEXT:
         raise Refused(_("请填写异议内容（最多%(n)s字）") % {"n": MAX_TEXT})
