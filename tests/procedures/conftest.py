@@ -25,6 +25,13 @@ class Clock:
         self.day += dt.timedelta(days=days)
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    # uploaded sheets go to a temporary folder, never the working folder
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock(dt.date(2016, 10, 10))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fupin.core.tracking import TrackedModel
@@ -42,7 +43,7 @@ class Procedure(TrackedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     completed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -95,7 +96,7 @@ class Notice(TrackedModel):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("发布人"), on_delete=models.PROTECT, related_name="+"
     )
-    published_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name = _("公示公告")
@@ -128,7 +129,7 @@ class Step(TrackedModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("办理人"), on_delete=models.PROTECT, related_name="+"
     )
-    acted_at = models.DateTimeField(_("办理时间"), auto_now_add=True)
+    acted_at = models.DateTimeField(_("办理时间"), default=timezone.now)
     frozen = models.BooleanField(_("已冻结"), default=True)
 
     class Meta:
