@@ -140,3 +140,22 @@ def test_the_notice_pdf_lists_heads_and_sizes_and_nothing_personal(client, users
         for member in household.members.all():
             assert member.id_number not in flat and member.id_number[6:14] not in flat
     assert "13800138000" not in flat and "10000" not in flat and "因病" not in flat  # no phone, income, cause
+
+
+def test_the_proposed_exits_come_from_the_engine(client, users, eligible, not_eligible, clock):
+    client.force_login(users["town"])
+    page = text(client.get(reverse("procedures:exit_candidates")))  # default: the latest year with incomes
+    assert "2016 年拟脱贫名单" in page
+    assert "H-EXIT-A" in page and "H-POOR-A" not in page
+    propose(eligible, users, clock)
+    page = text(client.get(reverse("procedures:exit_candidates"), {"year": "2016"}))
+    assert "H-EXIT-A" not in page  # already proposed
+    assert client.get(reverse("procedures:exit_candidates"), {"year": "20x6"}).status_code == 400
+
+
+def test_the_detail_page_shows_what_each_step_recorded(client, users, eligible, clock):
+    procedure = walk_to(propose(eligible, users, clock), "notice", users, clock)
+    client.force_login(users["leader"])  # a reader: sees everything, may act on nothing
+    page = text(client.get(reverse("procedures:detail", args=[procedure.pk])))
+    assert "同意票数" in page and '<dd class="col-sm-9">21</dd>' in page and "经村民代表大会评议" in page
+    assert "已冻结" in page and 'name="start_date"' not in page

@@ -3,21 +3,18 @@ printable notice. Thin: parse, call `services`, render; a refusal shows the serv
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fupin.core import audit
 from fupin.core.pdf import render_pdf
-from fupin.registry.models import Household
-from fupin.registry.selectors import households_for
+from fupin.registry.selectors import households_for, incomes_for
 
 from . import definitions, selectors, services
 from .forms import ObjectionForm, ResolveForm, StepForm
@@ -51,9 +48,15 @@ def work_list(request: HttpRequest) -> HttpResponse:
 
 
 def _year(request) -> int:
+    """The asked year; by default the latest year with incomes in the user's scope (not after today)."""
     raw = request.GET.get("year", "")
     if not raw:
-        return services.today().year
+        latest = (
+            incomes_for(user=request.user)
+            .filter(year__lte=services.today().year)
+            .aggregate(y=Max("year"))["y"]
+        )
+        return latest or services.today().year
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
         raise BadRequest(_("年度无效"))
     return int(raw)
@@ -84,7 +87,16 @@ def _render_detail(
             spec=spec, initial={"current": procedure.current, "date": services.today().isoformat()}
         )
     steps = {s.index: s for s in procedure.steps.all()}
-    rows = [{"spec": s, "step": steps.get(s.index)} for s in definition.steps]
+    rows = []
+    for spec_row in definition.steps:
+        step = steps.get(spec_row.index)
+        labels = {f.name: f.label for f in spec_row.fields}
+        shown = (
+            [(labels[k], v) for k, v in step.data.items() if k in labels]
+            if step and not step.notice_id
+            else []
+        )
+        rows.append({"spec": spec_row, "step": step, "shown": shown})
     objections = list(procedure.objections.all())
     context = {
         "procedure": procedure,
@@ -100,7 +112,6 @@ def _render_detail(
         and any(s.notice_id for s in steps.values())
         and _may_start(request.user),
         "error": error,
-        "field_labels": {f.name: f.label for s in definition.steps for f in s.fields},
     }
     return render(request, "procedures/detail.html", context, status=status)
 
@@ -268,10 +279,3 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     name = f"notice-{notice.village_id}-{notice.start_date:%Y%m%d}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def household_url(household: Household) -> str:
-    return reverse("registry:household_detail", args=[household.pk])
-
-
-__all__ = ["dt"]
