@@ -279,6 +279,23 @@ def _notice_dates(start: Any, end: Any, *, previous: dt.date | None) -> tuple[dt
 # -- starting a procedure -------------------------------------------------------------------------
 
 
+def _create(
+    definition: ProcedureType, household: Household, year: int, reason: str, verdict: dict, actor, on
+) -> Procedure:
+    return Procedure.objects.create(
+        kind=definition.code,
+        type_version=definition.version,
+        household=household,
+        village_id=household.village_id,
+        year=year,
+        reason=reason,
+        verdict=verdict,
+        created_by=actor,
+        current=1,
+        due_date=on + dt.timedelta(days=definition.steps[1].days) if len(definition.steps) > 1 else None,
+    )
+
+
 @transaction.atomic
 def start(
     *,
@@ -327,18 +344,11 @@ def start(
         )
     _check_upload(upload)
     cleaned = _clean(spec, data, upload=upload, previous=None, on=on)
-    procedure = Procedure.objects.create(
-        kind=definition.code,
-        type_version=definition.version,
-        household=household,
-        village_id=household.village_id,
-        year=year,
-        reason=reason,
-        verdict=verdict,
-        created_by=actor,
-        current=1,
-        due_date=on + dt.timedelta(days=definition.steps[1].days) if len(definition.steps) > 1 else None,
-    )
+    try:
+        with transaction.atomic():
+            procedure = _create(definition, household, year, reason, verdict, actor, on)
+    except IntegrityError:  # another open procedure was started for the household at the same moment
+        raise Refused(_("该户已有办理中的程序，须先办结"), "open_procedure") from None
     step = Step.objects.create(procedure=procedure, index=0, code=spec.code, data=cleaned, actor=actor)
     if upload is not None:
         step.attachment.save(upload.name, upload, save=False)
