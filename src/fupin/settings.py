@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "fupin.registry",
     "fupin.assistance",
     "fupin.policy",
+    "fupin.procedures",
     "fupin.exchange",
     "fupin.reports",
     "fupin.funds",

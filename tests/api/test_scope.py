@@ -69,8 +69,6 @@ def test_cadre_cannot_add_to_another_villages_household(api, homes):
         "/api/v1/incomes/", {"household": homes["b"].pk, **income_data(2017)}, format="json"
     )
     assert response.status_code == 404
-    response = client.post(f"/api/v1/households/{homes['b'].pk}/status/", {"version": 1}, format="json")
-    assert response.status_code == 404
     assert (Member.objects.count(), Income.objects.count()) == before
 
 
@@ -115,13 +113,6 @@ def test_helper_sees_only_assigned_households(api, users, homes):
         "/api/v1/incomes/", {"household": homes["a2"].pk, **income_data(2017)}, format="json"
     )
     assert response.status_code == 404
-    response = client.post(
-        f"/api/v1/households/{homes['a'].pk}/status/",
-        {"to_status": "exited", "year": 2017, "reason": "稳定脱贫", "version": 1},
-        format="json",
-    )
-    assert response.status_code == 403
-    assert Household.objects.get(pk=homes["a"].pk).status == "registered"
 
 
 @pytest.mark.parametrize("role", ["leader", "auditor"])
@@ -133,16 +124,11 @@ def test_read_only_roles_read_but_cannot_write(api, homes, role):
         client.patch(
             f"/api/v1/households/{household.pk}/", {"version": 1, "phone": "13900000000"}, format="json"
         ),
-        client.post(
-            f"/api/v1/households/{household.pk}/status/",
-            {"to_status": "exited", "year": 2017, "reason": "x", "version": 1},
-            format="json",
-        ),
         client.post("/api/v1/members/", {"household": household.pk, **member_data("son")}, format="json"),
         client.post("/api/v1/incomes/", {"household": household.pk, **income_data(2017)}, format="json"),
         client.post("/api/v1/households/", {"household_no": "X", "members": []}, format="json"),
     ]
-    assert [r.status_code for r in attempts] == [403] * 5
+    assert [r.status_code for r in attempts] == [403] * 4
     assert all(codes_of(r) == ["role_cannot_write"] for r in attempts)
     household.refresh_from_db()
     assert (household.version, household.phone) == (1, "13800138000")

@@ -269,33 +269,26 @@ def test_conditions_create_then_stale(client, users, make_household):
     assert str(conditions.house_area) == "85.50"
 
 
-def test_status_change(client, users, make_household):
+def test_the_status_form_is_gone_the_household_page_offers_procedures(client, users, make_household):
+    """Issue 9: a household's status changes only when a procedure completes; the bare form is gone."""
     household = make_household(VILLAGE_A)
-    url = reverse("registry:status_change", args=[household.pk])
     client.force_login(users["cadre"])
-    options = text(client.get(url)).split('name="to_status"')[1].split("</select>")[0]
-    assert "已脱贫" in options and "已销号" in options and "返贫" not in options
-    bad = client.post(url, {"to_status": "exited", "year": "2017", "reason": "  ", "version": 1})
-    assert "请填写状态变更的原因" in text(bad)
+    assert (
+        client.post(
+            f"/households/{household.pk}/status/", {"to_status": "exited", "year": "2010"}
+        ).status_code
+        == 404
+    )
     household.refresh_from_db()
-    assert household.status == "registered"
-    ok = client.post(url, {"to_status": "exited", "year": "2017", "reason": "人均收入达标", "version": 1})
-    assert ok.status_code == 302
-    household.refresh_from_db()
-    assert (household.status, household.exit_year) == ("exited", 2017)
+    assert (household.status, household.exit_year) == ("registered", None)
     page = text(client.get(reverse("registry:household_detail", args=[household.pk])))
-    assert "人均收入达标" in page and "cadre" in page
-    stale = client.post(url, {"to_status": "returned", "year": "2018", "reason": "因病返贫", "version": 1})
-    assert "已被他人修改" in text(stale)
-    household.refresh_from_db()
-    assert household.status == "exited"
+    assert "变更状态" not in page and "提出脱贫退出" in page
 
 
 def _write_urls(household, member) -> list[str]:
     pk = household.pk
     return [
         reverse("registry:household_edit", args=[pk]),
-        reverse("registry:status_change", args=[pk]),
         reverse("registry:conditions_edit", args=[pk]),
         reverse("registry:change_head", args=[pk]),
         reverse("registry:member_add", args=[pk]),
@@ -340,12 +333,11 @@ def test_helper_edits_assigned_household_but_not_its_status(client, users, make_
     assert client.post(url, {**seen, "migrant_work": "省外务工", "work_months": "8"}).status_code == 302
     member.refresh_from_db()
     assert (member.migrant_work, member.work_months) == ("out_of_province", 8)
-    status = reverse("registry:status_change", args=[household.pk])
-    assert client.get(status).status_code == 403
-    assert (
-        client.post(status, {"to_status": "exited", "year": "2017", "reason": "x", "version": 1}).status_code
-        == 403
-    )
+    start_exit = reverse("procedures:start", args=[household.pk, "exit"])  # statuses change by procedure only
+    assert client.get(start_exit).status_code == 403
+    assert client.post(start_exit, {"year": "2017", "date": "2017-10-01"}).status_code == 403
+    household.refresh_from_db()
+    assert household.status == "registered"
 
 
 def test_member_of_another_household_is_404(client, users, make_household):

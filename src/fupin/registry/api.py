@@ -20,7 +20,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -29,7 +28,6 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from fupin.core import audit, pii
-from fupin.core.codes import HOUSEHOLD_STATUS
 
 from . import selectors, services
 from .filters import MAX_ID, HouseholdFilter, IncomeFilter, MemberFilter
@@ -46,7 +44,6 @@ from .serializers import (
     MemberCreateInput,
     MemberSerializer,
     MemberUpdateInput,
-    StatusChangeInput,
 )
 from .validation import HOUSEHOLD_EDITABLE, INCOME_FIELDS, MEMBER_FIELDS, Problem
 
@@ -369,7 +366,7 @@ class HouseholdViewSet(
     filterset_class = HouseholdFilter
     serializer_class = HouseholdListSerializer
     lookup_value_regex = r"\d{1,18}"
-    manager_actions = ("create", "status")
+    manager_actions = ("create",)
 
     def get_queryset(self):
         return selectors.households_for(user=self.request.user)
@@ -414,33 +411,6 @@ class HouseholdViewSet(
             actor=request.user,
             household=household,
             data={**_household_values(household), **changes},
-            expected_version=version,
-        )
-        return self._detail_response(household.pk)
-
-    @extend_schema(
-        summary="变更户状态（脱贫、返贫、销号），记录原因",
-        parameters=[UNMASK],
-        request=StatusChangeInput,
-        responses={200: HouseholdDetailSerializer, **ERRORS},
-    )
-    @action(detail=True, methods=["post"], url_path="status")
-    def status(self, request, pk=None):
-        household = self.in_scope(Household, pk)
-        data = _body(request.data)
-        version = _version(data)
-        _fail_if(_unknown_keys(data, ("to_status", "year", "reason", "version")))
-        to_status = str(data.get("to_status") or "").strip()
-        to_status = to_status if to_status in HOUSEHOLD_STATUS.codes else HOUSEHOLD_STATUS.code_for(to_status)
-        year = data.get("year")
-        if isinstance(year, str) and year.strip().isdigit():
-            year = int(year)
-        services.change_status(
-            actor=request.user,
-            household=household,
-            to_status=to_status or "",
-            year=year,
-            reason=str(data.get("reason") or ""),
             expected_version=version,
         )
         return self._detail_response(household.pk)

@@ -17,7 +17,6 @@ from fupin.core.forms import (
 )
 
 from .models import Household, Income, LivingConditions, Member
-from .services import TRANSITIONS
 from .validation import HOUSEHOLD_EDITABLE, MEMBER_FIELDS
 
 PAGE_SIZE = 50
@@ -303,21 +302,3 @@ class RemoveMemberForm(StyledForm):
     reason = forms.ChoiceField(label=_("离开原因"), choices=[("", "—"), *Member.LEFT_REASONS])
     on_date = forms.DateField(label=_("离开日期"), widget=forms.DateInput(attrs={"type": "date"}))
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class StatusForm(StyledForm):
-    to_status = forms.ChoiceField(label=_("新状态"))
-    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
-    reason = forms.CharField(
-        label=_("原因"), required=False, max_length=200, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    version = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, household: Household, **kwargs):
-        super().__init__(*args, **kwargs)
-        allowed = TRANSITIONS.get(household.status, set())
-        self.fields["to_status"].choices = [("", "—")] + [
-            (code, label) for code, label in codes.HOUSEHOLD_STATUS.choices if code in allowed
-        ]
-        self.fields["year"].widget.attrs["inputmode"] = "numeric"
-        self.fields["reason"].marked_required = True

@@ -375,10 +375,3 @@ class MemberCreateInput(MemberFieldsInput):
 
 class IncomeCreateInput(IncomeFieldsInput):
     household = serializers.IntegerField(help_text=_("户的 id"))
-
-
-class StatusChangeInput(serializers.Serializer):
-    to_status = _code(codes.HOUSEHOLD_STATUS)
-    year = serializers.IntegerField(min_value=2000, max_value=2100)
-    reason = serializers.CharField(max_length=200)
-    version = serializers.IntegerField(help_text=_("读取时的版本号；已被他人修改时返回 409"))

@@ -10,7 +10,6 @@ urlpatterns = [
     path("<id:pk>/", views.household_detail, name="household_detail"),
     path("<id:pk>/unmask/", views.household_unmask, name="household_unmask"),
     path("<id:pk>/edit/", views.household_edit, name="household_edit"),
-    path("<id:pk>/status/", views.status_change, name="status_change"),
     path("<id:pk>/conditions/", views.conditions_edit, name="conditions_edit"),
     path("<id:pk>/head/", views.change_head, name="change_head"),
     path("<id:pk>/members/new/", views.member_add, name="member_add"),

@@ -34,7 +34,6 @@ from .forms import (
     IncomeForm,
     MemberForm,
     RemoveMemberForm,
-    StatusForm,
 )
 from .history import household_changes
 from .models import Household, Income, LivingConditions, Member
@@ -547,29 +546,4 @@ def conditions_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect(_detail_url(household, "conditions"))
     return _form_page(
         request, household, form, title=_("修改生产生活条件"), submit=_("保存"), anchor="conditions"
-    )
-
-
-@login_required
-@GET_POST
-def status_change(request: HttpRequest, pk: int) -> HttpResponse:
-    household = _writable(request, pk, manage=True)
-    form = StatusForm(request.POST or None, household=household, initial={"version": household.version})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        if _attempt(
-            form,
-            services.change_status,
-            actor=request.user,
-            household=household,
-            to_status=data["to_status"],
-            year=data["year"],
-            reason=data["reason"],
-            expected_version=data["version"],
-        ):
-            messages.success(request, _("已变更该户状态"))
-            return redirect(_detail_url(household, "status"))
-    title = _("变更状态（现为：%(status)s）") % {"status": household.get_status_display()}
-    return _form_page(
-        request, household, form, title=title, submit=_("确认变更"), anchor="status", danger=True
     )
