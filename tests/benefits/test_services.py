@@ -85,9 +85,9 @@ def loan(users, household, borrower, **overrides):
 
 def test_a_loan_of_exactly_50000_for_exactly_3_years_is_accepted_with_3_yearly_subsidies(users, household):
     borrower = person_born(household, dt.date(1980, 1, 1))
-    l = loan(users, household, borrower)
-    assert l.due_date == dt.date(2020, 3, 1)
-    subsidies = Entitlement.objects.filter(loan=l).order_by("year")
+    made = loan(users, household, borrower)
+    assert made.due_date == dt.date(2020, 3, 1)
+    subsidies = Entitlement.objects.filter(loan=made).order_by("year")
     assert [(e.year, e.amount) for e in subsidies] == [
         (2017, D("2375.00")),
         (2018, D("2375.00")),
@@ -123,11 +123,13 @@ def test_the_borrower_must_be_18_to_65_on_the_loan_day(users, household, born, o
 
 
 def test_repayment_cannot_exceed_the_outstanding_principal(users, household):
-    l = loan(users, household, person_born(household, dt.date(1980, 1, 1)), amount="10000.00")
-    services.record_repayment(actor=users["town"], loan=l, paid_on=dt.date(2018, 3, 1), principal="6000.00")
+    made = loan(users, household, person_born(household, dt.date(1980, 1, 1)), amount="10000.00")
+    services.record_repayment(
+        actor=users["town"], loan=made, paid_on=dt.date(2018, 3, 1), principal="6000.00"
+    )
     with pytest.raises(Refused, match="4000.00"):
         services.record_repayment(
-            actor=users["town"], loan=l, paid_on=dt.date(2018, 6, 1), principal="4000.01"
+            actor=users["town"], loan=made, paid_on=dt.date(2018, 6, 1), principal="4000.01"
         )
 
 
