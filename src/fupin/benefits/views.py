@@ -3,6 +3,7 @@ the education, housing, loan and dividend lists, and the checks. Thin: parse, ca
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -381,7 +382,7 @@ def _url(name: str) -> str:
 @require_GET
 def housing(request):
     _reader(request)
-    today = timezone.localdate()
+    today = _day(request.GET.get("on", "")) or timezone.localdate()
     policy = rules.for_year_rules(min(today.year, 2018))
     deadline = policy.housing_deadline.value
     houses = selectors.open_houses(user=request.user)
@@ -417,6 +418,19 @@ def housing(request):
             "renovations": renovations,
         },
     )
+
+
+def _day(raw: str) -> dt.date | None:
+    """`?on=YYYY-MM-DD`: the day the countdown is counted from (default today)."""
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw[:10])
+    except ValueError as exc:
+        raise BadRequest(_("日期应写成 YYYY-MM-DD")) from exc
+    if not 2000 <= day.year <= 2100:
+        raise BadRequest(_("日期应写成 YYYY-MM-DD"))
+    return day
 
 
 @login_required
