@@ -307,8 +307,8 @@ def record_loan(
     """A microcredit loan within the policy's limits, with one interest-subsidy entitlement per loan year."""
     ensure_writable(actor, household)
     _live_member(household, borrower, "borrower")
-    if household.status not in ("registered", "returned"):
-        raise Refused("扶贫小额信贷只贷给在册贫困户", "household")
+    if household.status == "removed":
+        raise Refused("扶贫小额信贷只贷给建档立卡贫困户：该户已销号", "household")
     policy = rules.for_year_rules(start_date.year)
     value = _money(amount, "amount", "贷款金额")
     limit = policy.microcredit_max_amount.value
