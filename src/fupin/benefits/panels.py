@@ -14,8 +14,6 @@ def household(request, household) -> list[str]:
     if not request.user.reads_households:
         return []
     data = selectors.household_benefits(user=request.user, household=household)
-    if not data["entitlements"] and not data["payments"]:
-        return []
     total = sum((e.amount for e in data["entitlements"]), Decimal("0.00"))
     paid = sum((p.amount for p in data["payments"] if p.status == Payment.Status.PAID), Decimal("0.00"))
     return [
