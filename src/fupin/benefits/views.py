@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fupin.core import audit, csvsafe
@@ -339,11 +340,11 @@ def education(request):
 
 
 STAGE_LABELS = {
-    "primary": "小学",
-    "junior": "初中",
-    "senior": "高中",
-    "secondary_vocational": "中职/技校",
-    "college": "大专",
+    "primary": gettext_lazy("小学"),
+    "junior": gettext_lazy("初中"),
+    "senior": gettext_lazy("高中"),
+    "secondary_vocational": gettext_lazy("中职/技校"),
+    "college": gettext_lazy("大专"),
 }
 
 
