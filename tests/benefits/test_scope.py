@@ -15,7 +15,7 @@ from fupin.assistance.models import HelperAssignment
 from fupin.benefits import bank, services
 from fupin.benefits.models import Entitlement
 
-from ..scope import READERS, ROLES, client_for, expect
+from ..scope import READERS, ROLES, api, client_for, expect
 from .conftest import good_account
 
 TOWN = {"admin", "town"}
@@ -39,6 +39,10 @@ EXPECTED = {
     "benefits:loans": ("GET", "", expect(READERS, noarea=200)),
     "benefits:dividends": ("GET", "", expect(READERS, noarea=200)),
     "benefits:checks": ("GET", "", expect(READERS, noarea=200)),
+    "api-benefit-entitlement-list": ("GET", "", api(READERS, noarea=200)),
+    "api-benefit-entitlement-detail": ("GET", "entitlement", api(READERS, noarea=404)),
+    "api-benefit-payment-list": ("GET", "", api(READERS, noarea=200)),
+    "api-benefit-payment-detail": ("GET", "payment", api(READERS, noarea=404)),
 }
 
 
@@ -61,7 +65,7 @@ def objects(users, pupil_household):
         other_insurance="0",
     )
     entitlement = Entitlement.objects.get(claim=claim)
-    services.pay(actor=users["town"], entitlement=entitlement, amount="100")
+    payment = services.pay(actor=users["town"], entitlement=entitlement, amount="100")
     batch, _data = bank.export_batch(actor=users["town"])
     pupil = household.members.get(name="小明")
     return {
@@ -71,6 +75,7 @@ def objects(users, pupil_household):
         "entitlement": {"pk": entitlement.pk},
         "batch": {"pk": batch.pk},
         "member": {"pk": pupil.pk},
+        "payment": {"pk": payment.pk},
     }
 
 
@@ -96,7 +101,7 @@ def test_another_towns_office_reaches_none_of_the_households_pages(client, users
     other.save()
     client.force_login(other)
     for name, (_method, key, _table) in EXPECTED.items():
-        if key in ("household", "claim", "entitlement", "member", "batch"):
+        if key in ("household", "claim", "entitlement", "member", "batch", "payment"):
             url = reverse(name, kwargs=objects[key])
             response = client.get(url) if _method == "GET" else client.post(url, PARAMS.get(name, {}))
             assert response.status_code == 404, name

@@ -116,3 +116,16 @@ def test_the_housing_page_counts_down_to_the_deadline(client, users, make_househ
     assert "期限 2018年12月31日 已过" in page and h.household_no in page
     page = client.get(reverse("benefits:housing"), {"on": "2018-12-01"}).content.decode()
     assert "距 2018年12月31日 全面完成贫困户危房改造还有 30 天；尚未完成 1 户" in page
+
+
+def test_the_api_lists_payments_with_the_account_masked(client, users, household):
+    client.force_login(users["town"])
+    post_claim(client, household)
+    payment = services.pay(actor=users["town"], entitlement=Entitlement.objects.get())
+    body = client.get("/api/v1/benefit-payments/", {"household": household.pk}).json()
+    [row] = body["results"]
+    assert row["reference"] == payment.reference
+    assert row["bank_account"] == pii.mask_account(household.bank_account)
+    assert household.bank_account not in str(body)
+    client.force_login(users["cadre_b"])
+    assert client.get("/api/v1/benefit-payments/").json()["results"] == []
