@@ -153,3 +153,26 @@ def test_the_command_writes_the_exact_columns(users, household):
     assert rows[0] == ["check", "household_no", "detail", "amount"]
     assert ["medical_shortfall", household.household_no] == rows[1][:2]
     assert rows[1][3] == "100.00"
+
+
+def test_the_command_adds_the_funds_findings_when_that_app_is_there(users, monkeypatch):
+    import sys
+    import types
+
+    fake = types.ModuleType("fupin.funds.checks")
+    fake.findings = lambda year: [
+        {"check": "embezzlement", "household_no": "", "detail": f"挤占挪用 {year}", "amount": "1000.00"}
+    ]
+    package = types.ModuleType("fupin.funds")
+    package.checks = fake
+    monkeypatch.setitem(sys.modules, "fupin.funds", package)
+    monkeypatch.setitem(sys.modules, "fupin.funds.checks", fake)
+    out = io.StringIO()
+    call_command("benefits", "check", "--year", "2017", "--format", "csv", stdout=out)
+    assert out.getvalue().splitlines()[-1] == "embezzlement,,挤占挪用 2017,1000.00"
+
+
+def test_on_an_empty_database_the_command_prints_only_its_header(users):
+    out = io.StringIO()
+    call_command("benefits", "check", "--format", "csv", stdout=out)
+    assert out.getvalue().splitlines() == ["check,household_no,detail,amount"]
