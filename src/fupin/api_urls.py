@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from fupin.areas.api import VillageViewSet
 from fupin.funds.api import AllocationViewSet, ProjectViewSet
+from fupin.benefits.api import EntitlementViewSet, PaymentViewSet
 from fupin.registry.api import HouseholdViewSet, IncomeViewSet, MemberViewSet
 
 router = SimpleRouter()
@@ -13,6 +14,8 @@ router.register("members", MemberViewSet, basename="api-member")
 router.register("incomes", IncomeViewSet, basename="api-income")
 router.register("fund-allocations", AllocationViewSet, basename="api-fund-allocation")
 router.register("fund-projects", ProjectViewSet, basename="api-fund-project")
+router.register("benefit-entitlements", EntitlementViewSet, basename="api-benefit-entitlement")
+router.register("benefit-payments", PaymentViewSet, basename="api-benefit-payment")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

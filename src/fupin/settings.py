@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fupin.exchange",
     "fupin.reports",
     "fupin.funds",
+    "fupin.benefits",
 ]
 
 MIDDLEWARE = [
