@@ -209,8 +209,12 @@ def _funds_findings(year: int | None) -> list[Finding]:
         from fupin.funds import checks as funds_checks  # the funds app, when installed
     except ImportError:
         return []
+    from fupin.funds.models import Allocation
+
+    # Without a year, every year that has allocations (the funds checks are per year).
+    years = [year] if year is not None else sorted(set(Allocation.objects.values_list("year", flat=True)))
     found = []
-    for item in funds_checks.findings(year):
+    for item in (item for each in years for item in funds_checks.findings(each)):
         get = item.get if isinstance(item, dict) else (lambda name, _i=item: getattr(_i, name, ""))
         amount = get("amount")
         found.append(
