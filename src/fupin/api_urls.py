@@ -3,8 +3,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from fupin.areas.api import VillageViewSet
-from fupin.funds.api import AllocationViewSet, ProjectViewSet
 from fupin.benefits.api import EntitlementViewSet, PaymentViewSet
+from fupin.funds.api import AllocationViewSet, ProjectViewSet
 from fupin.registry.api import HouseholdViewSet, IncomeViewSet, MemberViewSet
 
 router = SimpleRouter()
