@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "fupin.policy",
     "fupin.exchange",
     "fupin.reports",
+    "fupin.monitoring",
 ]
 
 MIDDLEWARE = [
