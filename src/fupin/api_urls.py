@@ -14,4 +14,5 @@ router.register("incomes", IncomeViewSet, basename="api-income")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include(router.urls)),
+    path("", include("fupin.monitoring.api_urls")),
 ]
