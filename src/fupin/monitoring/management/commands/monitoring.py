@@ -18,6 +18,7 @@ class Command(BaseCommand):
     help = (
         "动态监测：fupin monitoring load KIND FILE [--date YYYY-MM-DD]（导入部门名单）；"
         "fupin monitoring run（按最新名单运行全部比对规则）；"
+        "fupin monitoring risks（防返贫监测预警）；"
         "fupin monitoring findings [--rule CODE] [--village CODE] [--format csv|json]（列出待核实问题，证件号码脱敏）；"
         "fupin monitoring system add CODE NAME AREA / revoke CODE（民政对接系统密钥）"
     )
@@ -32,6 +33,8 @@ class Command(BaseCommand):
         load.add_argument("--area", default="", help="名单覆盖的区域代码（默认全部）")
         run = sub.add_parser("run", help="按最新名单运行全部比对规则")
         run.add_argument("--area", default=None, help="只比对该区域（代码前缀）")
+        risks = sub.add_parser("risks", help="防返贫监测：按政策标准识别返贫风险户，消除已无风险的预警")
+        risks.add_argument("--area", default=None, help="只监测该区域（代码前缀）")
         findings = sub.add_parser("findings", help="列出待核实的问题")
         findings.add_argument("--rule", choices=RULE_CODES)
         findings.add_argument("--village", help="村（或镇）代码")
@@ -91,6 +94,14 @@ class Command(BaseCommand):
         )
         for rule, n in sorted(result.by_rule.items()):
             self.stdout.write(f"  {rule}: {n}")
+
+    def do_risks(self, options):
+        from fupin.monitoring import risk
+
+        result = risk.assess(actor=None, area=options["area"])
+        self.stdout.write(
+            f"防返贫监测完成：新识别 {result.identified} 户次，继续监测 {result.kept}，风险消除 {result.eliminated}"
+        )
 
     def do_findings(self, options):
         queryset = selectors.findings_for(user=None, rule=options["rule"], village=options["village"])
