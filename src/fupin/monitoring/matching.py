@@ -2,8 +2,9 @@
 
 1. By ID number: the list's normalised number equals a member's (score 100).
 2. For a list row whose number is missing, invalid, or names no one in the registry: candidates are the
-   members born the same day whose name starts with the same character (the surname) — one join in
-   DuckDB, so the registry is never walked row by row. Each candidate is scored in Python (few pairs):
+   members born the same day whose name starts with the same character (the surname) and, when the row
+   has a number, whose number differs from it in at most two characters — one join in DuckDB, so the
+   registry is never walked row by row. Each candidate is scored in Python (few pairs):
    - name: rapidfuzz similarity of the names' readings (pypinyin, with the surname's own reading: 单 is
      Shan, 曾 Zeng) and of the characters, the better of the two — 50 points;
    - birth date: equal by construction of the candidates — 25 points;
@@ -113,6 +114,10 @@ CANDIDATE_SQL = """
            g.member_id, g.name AS g_name, g.id_number AS g_id, g.village_name AS g_village
     FROM unmatched u JOIN registry g
       ON g.birth_date = u.birth_date AND left(g.name, 1) = left(u.name, 1)
+     -- A number more than two characters away cannot reach the threshold (score_pair): leave it out
+     -- here, so that strangers born the same day with the same surname are not scored one by one.
+     AND (length(u.id_raw) <> 18
+          OR CASE WHEN length(g.id_number) = 18 THEN hamming(u.id_raw, g.id_number) ELSE 99 END <= 2)
 """
 
 
@@ -157,7 +162,7 @@ def score_pair(c: dict) -> tuple[int, str]:
     parts = [f"姓名相似度{similarity:.0f}", "出生日期一致"]
     score = 0.5 * similarity + 25
     r_id, g_id = c["r_id"] or "", c["g_id"] or ""
-    if r_id:
+    if len(r_id) == 18:
         diff = differing(r_id, g_id)
         if diff <= 1:
             score += 25
