@@ -109,3 +109,12 @@ def test_bad_filters_are_400(client, users):
     client.force_login(users["town"])
     assert client.get(reverse("monitoring:findings"), {"rule": "nope"}).status_code == 400
     assert client.get(reverse("monitoring:findings"), {"village": "x' or 1"}).status_code == 400
+
+
+def test_the_village_page_counts_its_open_findings(client, users, with_findings):
+    client.force_login(users["cadre"])
+    page = client.get(reverse("areas:village_detail", args=["441882101201"])).content.decode()
+    assert "monitoring-panel" in page and "名下有车" in page
+    client.force_login(users["cadre_b"])
+    page = client.get(reverse("areas:village_detail", args=["441882101202"])).content.decode()
+    assert "名下有车" not in page
