@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from fupin.areas.models import Area
 from fupin.monitoring import services
 from fupin.monitoring.models import Finding
 
@@ -32,6 +33,8 @@ EXPECTED = {
     "monitoring:risks": ("GET", "", expect(READERS | {"noarea"})),
     "monitoring:exchanges": ("GET", "", expect(CIVIL)),
     "monitoring:covered": ("GET", "", expect(CIVIL)),
+    "monitoring:systems": ("GET", "", expect({"admin"})),
+    "monitoring:system_revoke": ("POST", "interchange", expect({"admin"}, ok_status=302)),
     "api-interchange-civil-list": ("POST", "system", NO_KEY),
     "api-interchange-status": ("POST", "system", NO_KEY),
 }
@@ -47,11 +50,15 @@ def objects(people, tmp_path):
     external = services.load_file(actor=None, kind="civil", path=path).external_list
     services.run(actor=None)
     finding = Finding.objects.get(rule="dibao_mismatch", household_no="H-WANG")  # village A
+    system, _key = services.create_system(
+        actor=None, code="lz-minzheng", name="民政局", area=Area.objects.get(code="441882101")
+    )
     return {
         "": {},
         "finding": {"pk": finding.pk},
         "list": {"pk": external.pk},
         "system": {"system": "lz-minzheng"},
+        "interchange": {"pk": system.pk},
     }
 
 

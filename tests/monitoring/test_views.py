@@ -118,3 +118,19 @@ def test_the_village_page_counts_its_open_findings(client, users, with_findings)
     client.force_login(users["cadre_b"])
     page = client.get(reverse("areas:village_detail", args=["441882101202"])).content.decode()
     assert "名下有车" not in page
+
+
+def test_the_administrator_creates_and_revokes_a_system_key_on_the_page(client, users):
+    from fupin.monitoring.models import InterchangeSystem
+
+    client.force_login(users["admin"])
+    page = client.post(
+        reverse("monitoring:systems"), {"code": "lz-mz", "name": "连州市民政局", "area": "441882"}
+    ).content.decode()
+    system = InterchangeSystem.objects.get(code="lz-mz")
+    key = page.split('<code id="new-key">')[1].split("</code>")[0]
+    assert key.startswith(system.key_prefix) and system.key_hash != key
+    assert key not in client.get(reverse("monitoring:systems")).content.decode()  # shown once
+    client.post(reverse("monitoring:system_revoke", args=[system.pk]))
+    system.refresh_from_db()
+    assert system.revoked_at is not None

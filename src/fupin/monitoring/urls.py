@@ -14,4 +14,6 @@ urlpatterns = [
     path("risks/", views.risk_list, name="risks"),
     path("civil/exchanges/", views.exchanges, name="exchanges"),
     path("civil/covered/", views.covered, name="covered"),
+    path("systems/", views.systems, name="systems"),
+    path("systems/<id:pk>/revoke/", views.system_revoke, name="system_revoke"),
 ]

@@ -401,3 +401,51 @@ def covered(request):
             "labels": _labels(),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def systems(request):
+    """The administrator's list of interchange systems: create one (its key shown once) or revoke it."""
+    if not request.user.is_admin:
+        raise PermissionDenied
+    from fupin.areas.models import Area
+
+    from .models import InterchangeSystem
+
+    new_key = None
+    if request.method == "POST":
+        area = Area.objects.filter(code=request.POST.get("area", "").strip()).first()
+        if area is None:
+            messages.error(request, _("没有这个区域代码"))
+        else:
+            try:
+                system, new_key = services.create_system(
+                    actor=request.user,
+                    code=request.POST.get("code", ""),
+                    name=request.POST.get("name", ""),
+                    area=area,
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    messages.error(request, message)
+    return render(
+        request,
+        "monitoring/systems.html",
+        {"systems": InterchangeSystem.objects.select_related("area"), "new_key": new_key},
+    )
+
+
+@login_required
+@require_POST
+def system_revoke(request, pk: int):
+    if not request.user.is_admin:
+        raise PermissionDenied
+    from .models import InterchangeSystem
+
+    system = InterchangeSystem.objects.filter(pk=pk, revoked_at__isnull=True).first()
+    if system is None:
+        raise Http404
+    services.revoke_system(actor=request.user, system=system)
+    messages.success(request, _("已撤销 %(code)s 的密钥") % {"code": system.code})
+    return redirect("monitoring:systems")
