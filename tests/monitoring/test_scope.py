@@ -9,7 +9,7 @@ from fupin.areas.models import Area
 from fupin.monitoring import services
 from fupin.monitoring.models import Finding
 
-from ..scope import READERS, ROLES, client_for, expect
+from ..scope import READERS, ROLES, WRITERS, client_for, expect
 from .conftest import write_csv
 
 EVERYONE = set(ROLES) - {"anon"}
@@ -31,6 +31,7 @@ EXPECTED = {
     "monitoring:lists": ("GET", "", expect(FINDING_READERS)),
     "monitoring:list_detail": ("GET", "list", expect(READERS | {"civil"}, noarea=404)),
     "monitoring:risks": ("GET", "", expect(READERS | {"noarea"})),
+    "monitoring:risk_event_add": ("POST", "", expect(WRITERS | {"noarea"}, ok_status=302)),
     "monitoring:exchanges": ("GET", "", expect(CIVIL)),
     "monitoring:covered": ("GET", "", expect(CIVIL)),
     "monitoring:systems": ("GET", "", expect({"admin"})),

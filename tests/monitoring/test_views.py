@@ -134,3 +134,30 @@ def test_the_administrator_creates_and_revokes_a_system_key_on_the_page(client, 
     client.post(reverse("monitoring:system_revoke", args=[system.pk]))
     system.refresh_from_db()
     assert system.revoked_at is not None
+
+
+def test_a_helper_records_a_large_medical_bill_and_the_next_run_warns(client, users, people):
+    from fupin.assistance.models import HelperAssignment
+    from fupin.monitoring import risk
+    from fupin.monitoring.models import RiskEvent, RiskWarning
+
+    HelperAssignment.objects.create(helper=users["helper"], household=people["li"], start_date="2016-06-01")
+    client.force_login(users["helper"])
+    url = reverse("monitoring:risk_event_add")
+    client.post(
+        url, {"household_no": "H-WANG", "kind": "medical", "occurred_on": "2017-05-01", "amount": "50000"}
+    )
+    assert not RiskEvent.objects.exists()  # not the helper's household
+    client.post(
+        url, {"household_no": "H-LI", "kind": "medical", "occurred_on": "2017-05-01", "amount": "1e400"}
+    )
+    assert not RiskEvent.objects.exists()
+    client.post(
+        url, {"household_no": "H-LI", "kind": "medical", "occurred_on": "2017-05-01", "amount": "50000"}
+    )
+    assert RiskEvent.objects.get().recorded_by == users["helper"]
+    import datetime as dt
+
+    risk.assess(actor=None, today=dt.date(2017, 6, 30))
+    page = client.get(reverse("monitoring:risks")).content.decode()
+    assert RiskWarning.objects.get().category == "sudden" and "H-LI" in page

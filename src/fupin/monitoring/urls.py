@@ -12,6 +12,7 @@ urlpatterns = [
     path("lists/", views.list_index, name="lists"),
     path("lists/<id:pk>/", views.list_detail, name="list_detail"),
     path("risks/", views.risk_list, name="risks"),
+    path("risks/events/", views.risk_event_add, name="risk_event_add"),
     path("civil/exchanges/", views.exchanges, name="exchanges"),
     path("civil/covered/", views.covered, name="covered"),
     path("systems/", views.systems, name="systems"),

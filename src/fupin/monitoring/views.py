@@ -449,3 +449,46 @@ def system_revoke(request, pk: int):
     services.revoke_system(actor=request.user, system=system)
     messages.success(request, _("已撤销 %(code)s 的密钥") % {"code": system.code})
     return redirect("monitoring:systems")
+
+
+@login_required
+@require_POST
+def risk_event_add(request):
+    """A helper or village cadre records a hardship (medical costs, disaster, loss of labour) for a household."""
+    from decimal import Decimal, InvalidOperation
+
+    from fupin.registry.selectors import households_for
+
+    from .models import RiskEvent
+
+    user = request.user
+    if not user.writes_registry:
+        raise PermissionDenied
+    household = (
+        households_for(user=user).filter(household_no=request.POST.get("household_no", "").strip()).first()
+    )
+    kind = request.POST.get("kind", "")
+    try:
+        occurred = dt.date.fromisoformat(request.POST.get("occurred_on", ""))
+        raw = request.POST.get("amount", "").strip()
+        amount = Decimal(raw).quantize(Decimal("0.01")) if raw else None
+        if amount is not None and not (amount.is_finite() and Decimal(0) <= amount < Decimal("1e10")):
+            raise InvalidOperation
+    except (ValueError, InvalidOperation):
+        messages.error(request, _("日期或金额格式不对"))
+        return redirect("monitoring:risks")
+    if household is None:
+        messages.error(request, _("没有这个户编号，或不在您的工作范围内"))
+    elif kind not in RiskEvent.Kind.values:
+        messages.error(request, _("请选择事件类型"))
+    else:
+        risk.record_event(
+            actor=user,
+            household=household,
+            kind=kind,
+            occurred_on=occurred,
+            amount=amount,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("已登记，下次监测时按政策标准判断是否预警"))
+    return redirect("monitoring:risks")
