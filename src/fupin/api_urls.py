@@ -20,4 +20,5 @@ router.register("benefit-payments", PaymentViewSet, basename="api-benefit-paymen
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include(router.urls)),
+    path("", include("fupin.monitoring.api_urls")),
 ]

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fupin.reports",
     "fupin.funds",
     "fupin.benefits",
+    "fupin.monitoring",
 ]
 
 MIDDLEWARE = [

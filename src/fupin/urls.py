@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/", include("fupin.reports.urls")),
     path("procedures/", include("fupin.procedures.urls")),
     path("benefits/", include("fupin.benefits.urls")),
+    path("monitoring/", include("fupin.monitoring.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon, name="favicon"),
