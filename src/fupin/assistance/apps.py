@@ -10,6 +10,18 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         from fupin.core.tracking import track
 
-        from .models import HelperAssignment
+        from . import models
 
-        track(HelperAssignment)
+        for model in (
+            models.HelpingUnit,
+            models.Helper,
+            models.HelperAssignment,
+            models.Plan,
+            models.PlanItem,
+            models.Measure,
+            models.Visit,
+            models.Photo,
+            models.LeaderDuty,
+            models.LeftBehindEntry,
+        ):
+            track(model)
