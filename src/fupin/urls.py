@@ -13,6 +13,7 @@ urlpatterns = [
     path("villages/", include("fupin.areas.urls")),
     path("exchange/", include("fupin.exchange.urls")),
     path("policy/", include("fupin.policy.urls")),
+    path("assistance/", include("fupin.assistance.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon, name="favicon"),

@@ -205,7 +205,13 @@ def _visit_section(name: str) -> dict:
 
 def visit_rules(year: int) -> dict:
     """{"team": n, "responsible": n, "unvisited_warning_days": n} from the policy in force in `year`."""
-    section = _visit_section(definition.for_year(year).name)
+    try:
+        name = definition.for_year(year).name
+    except definition.PolicyError:
+        # After the last policy's years (the system runs on): the latest policy's numbers hold.
+        loaded = [definition.load(n) for n in definition.available()]
+        name = max((p for p in loaded if p.alternative_of is None), key=lambda p: p.effective_from).name
+    section = _visit_section(name)
     return {
         "team": int(section["team_per_quarter"]),
         "responsible": int(section["responsible_per_quarter"]),
@@ -233,7 +239,7 @@ def compliance_rows(*, year: int, quarter: int, user: User | None = None) -> lis
         .order_by("user__username")
     )
     if user is not None and not user.is_admin:
-        duties = duties.filter(user__area_id__startswith=user.area_id) if user.area_id else duties.none()
+        duties = duties.filter(user__area__code__startswith=user.area_id) if user.area_id else duties.none()
     by_user: dict[int, dict] = {}
     for duty in duties:
         required = rules[duty.duty]
