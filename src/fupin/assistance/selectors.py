@@ -27,6 +27,9 @@ from .models import Helper, HelperAssignment, HelpingUnit, LeaderDuty, Measure, 
 from .validation import AGRICULTURAL_EMPLOYERS
 
 POOR_STATUSES = ("registered", "returned")
+# The checks, the visit warning and the accountability counts follow every household still helped in
+# the period — exited ones too (脱贫不脱政策); only removed households (已销号) drop out.
+HELPED_STATUSES = ("registered", "returned", "exited")
 
 
 def _households(user: User | None) -> QuerySet[Household]:
@@ -275,7 +278,7 @@ def unvisited_households(*, user: User | None = None, on: dt.date | None = None)
     )
     return (
         _households(user)
-        .filter(status__in=POOR_STATUSES)
+        .filter(status__in=HELPED_STATUSES)
         .exclude(pk__in=recent.values("household"))
         .select_related("village")
         .annotate(last_visit=Max("visits__visited_on"))
@@ -287,7 +290,7 @@ def unvisited_households(*, user: User | None = None, on: dt.date | None = None)
 
 
 def _poor_capable(user: User | None) -> tuple[QuerySet[Household], QuerySet[Member]]:
-    households = _households(user).filter(status__in=POOR_STATUSES)
+    households = _households(user).filter(status__in=HELPED_STATUSES)
     capable = Member.objects.filter(
         household__in=households, left_on__isnull=True, labour__in=sorted(LABOUR_CAPABLE)
     )
@@ -327,7 +330,7 @@ def members_without_training(*, user: User | None = None) -> QuerySet[Member]:
 
 
 def households_without_plan(*, user: User | None = None, year: int) -> QuerySet[Household]:
-    households = _households(user).filter(status__in=POOR_STATUSES)
+    households = _households(user).filter(status__in=HELPED_STATUSES)
     planned = PlanItem.objects.filter(year=year).exclude(state="cancelled").values("plan__household")
     return households.exclude(pk__in=planned).select_related("village").order_by("household_no")
 
@@ -353,7 +356,7 @@ def accountability_rows(*, user: User | None = None, year: int, quarter: int) ->
     helpers = dict(
         live.order_by().values_list("household__village_id").annotate(n=Count("person", distinct=True))
     )
-    poor = counts_by_village(Household.objects.filter(village_id__in=codes, status__in=POOR_STATUSES))
+    poor = counts_by_village(Household.objects.filter(village_id__in=codes, status__in=HELPED_STATUSES))
     visits = counts_by_village(
         Visit.objects.filter(village_id__in=codes, visited_on__gte=start, visited_on__lte=end)
     )

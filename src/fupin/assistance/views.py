@@ -458,7 +458,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     year = _year(request)
     quarters = _quarters(today) if year == today.year else [(year, q) for q in (4, 3, 2, 1)]
     tables = [(y, q, selectors.compliance_rows(year=y, quarter=q, user=request.user)) for y, q in quarters]
-    unvisited = selectors.unvisited_households(user=request.user)
+    unvisited = selectors.unvisited_households(user=request.user, on=min(today, dt.date(year, 12, 31)))
     return render(
         request,
         "assistance/compliance.html",
