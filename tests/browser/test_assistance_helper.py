@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from fupin.assistance.models import Measure, Visit
-from tests.assistance.conftest import media, mine, person, unit  # noqa: F401  (fixtures)
+from tests.assistance.conftest import media, mine, person, unit  # noqa: F401, F811  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -33,7 +33,7 @@ def png_bytes() -> bytes:
     return out.getvalue()
 
 
-def test_a_helper_records_a_visit_and_a_measure_on_a_phone(transactional_db, live_server, page, login, mine):
+def test_a_helper_records_a_visit_and_a_measure_on_a_phone(transactional_db, live_server, page, login, mine):  # noqa: F811
     login("helper")
     page.goto(f"{live_server.url}/assistance/")
     assert "我的帮扶户" in page.content()
