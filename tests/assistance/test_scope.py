@@ -41,6 +41,8 @@ EXPECTED = {
     "assistance:checks": ("GET", "", expect(READERS, noarea=200)),
     "assistance:handbook": ("GET", "household", expect(READERS, noarea=404)),
     "assistance:village_handbook": ("GET", "village", expect(READERS, noarea=404)),
+    "assistance:left_behind": ("GET", "", expect(READERS, noarea=200)),
+    "assistance:left_behind_refresh": ("POST", "", expect(MANAGERS, ok_status=302, noarea=403)),
 }
 
 

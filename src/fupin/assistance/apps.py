@@ -25,3 +25,11 @@ class AssistanceConfig(AppConfig):
             models.LeftBehindEntry,
         ):
             track(model)
+
+        from django.db.models.signals import post_save
+
+        from fupin.registry.models import Member
+
+        from .leftbehind import on_member_saved
+
+        post_save.connect(on_member_saved, sender=Member, dispatch_uid="assistance-left-behind")

@@ -96,7 +96,7 @@ def uncovered_members(*, user: User, village: str | None = None) -> QuerySet[Mem
         left_on__isnull=True, household__status__in=POOR_STATUSES, household__in=households_for(user=user)
     ).exclude(household__in=live_assignments().values("household"))
     if village:
-        queryset = queryset.filter(household__village_id__startswith=village)
+        queryset = queryset.filter(household__village__code__startswith=village)
     return queryset.select_related("household", "household__village").order_by(
         "household__household_no", "id"
     )

@@ -22,4 +22,6 @@ urlpatterns = [
     path("checks/", views.checks, name="checks"),
     path("households/<id:pk>/handbook.pdf", views.handbook, name="handbook"),
     path("villages/<str:code>/handbook.pdf", views.village_handbook, name="village_handbook"),
+    path("left-behind/", views.left_behind, name="left_behind"),
+    path("left-behind/refresh/", views.left_behind_refresh, name="left_behind_refresh"),
 ]

@@ -20,10 +20,10 @@ from fupin.core import audit, csvsafe
 from fupin.core.pdf import render_pdf
 from fupin.core.roles import Role
 from fupin.core.scope import in_area
-from fupin.registry.models import Household
+from fupin.registry.models import Household, Member
 from fupin.registry.selectors import household_detail, households_for
 
-from . import selectors, services
+from . import leftbehind, selectors, services
 from .forms import (
     AssignForm,
     AssignVillageForm,
@@ -34,7 +34,16 @@ from .forms import (
     UnitForm,
     VisitForm,
 )
-from .models import MEASURE_KINDS, Helper, HelperAssignment, HelpingUnit, Photo, PlanItem
+from .models import (
+    LEFT_BEHIND_KINDS,
+    MEASURE_KINDS,
+    Helper,
+    HelperAssignment,
+    HelpingUnit,
+    LeftBehindEntry,
+    Photo,
+    PlanItem,
+)
 from .validation import FIELDS, describe
 
 
@@ -562,3 +571,52 @@ def village_handbook(request: HttpRequest, code: str) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="handbook-{code}.pdf"'
     return response
+
+
+# -- the left-behind and disabled register -------------------------------------------------------------
+
+
+@login_required
+def left_behind(request: HttpRequest) -> HttpResponse:
+    _ensure_reader(request)
+    kind = request.GET.get("kind", "")
+    if kind and kind not in dict(LEFT_BEHIND_KINDS):
+        raise BadRequest(_("类别无效"))
+    members = Member.objects.filter(household__in=households_for(user=request.user))
+    entries = LeftBehindEntry.objects.filter(member__in=members).select_related(
+        "member", "member__household", "village"
+    )
+    live = entries.filter(ended_on__isnull=True)
+    if kind:
+        live = live.filter(kind=kind)
+    since = timezone.localdate() - dt.timedelta(days=90)
+    changes = entries.filter(Q(since__gte=since) | Q(ended_on__gte=since)).order_by("-ended_on", "-since")[
+        :100
+    ]
+    counts = dict(
+        entries.filter(ended_on__isnull=True).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    return render(
+        request,
+        "assistance/left_behind.html",
+        {
+            "entries": live.order_by("village_id", "kind", "member__household__household_no")[:500],
+            "changes": changes,
+            "kinds": [(code, label, counts.get(code, 0)) for code, label in LEFT_BEHIND_KINDS],
+            "kind": kind,
+            "may_refresh": request.user.manages_households,
+        },
+    )
+
+
+@login_required
+@require_POST
+def left_behind_refresh(request: HttpRequest) -> HttpResponse:
+    _ensure_manager(request)
+    if not request.user.is_admin and not request.user.area_id:
+        raise PermissionDenied(_("您没有所属区域"))
+    added, ended = leftbehind.refresh(village=None if request.user.is_admin else request.user.area_id)
+    audit.record(
+        "assistance.left_behind_refresh", "", "", {"added": added, "ended": ended}, actor=request.user
+    )
+    return redirect("assistance:left_behind")
