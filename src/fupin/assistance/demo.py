@@ -31,6 +31,7 @@ from fupin.core.models import User
 from fupin.core.roles import Role
 from fupin.registry.models import Member
 
+from . import leftbehind
 from .models import (
     Helper,
     HelperAssignment,
@@ -322,6 +323,7 @@ def load(*, town, users, households, actor) -> None:
                 )
     _create(Visit, visits)
     _leaders(rng, town, users, villages, actor)
+    leftbehind.refresh(village=town_area.code)
 
 
 def _leaders(rng, town, users, villages, actor) -> None:
