@@ -422,7 +422,8 @@ class LeftBehindEntry(TrackedModel):
     (`ended_on` when the person no longer qualifies: a child turned 16, a parent came back)."""
 
     member = models.ForeignKey(
-        "registry.Member", verbose_name=_("成员"), on_delete=models.PROTECT, related_name="left_behind"
+        # Derived from the member: an entry means nothing without it (a deleted member takes it along).
+        "registry.Member", verbose_name=_("成员"), on_delete=models.CASCADE, related_name="left_behind"
     )
     kind = models.CharField(_("类别"), max_length=10, choices=LEFT_BEHIND_KINDS)
     village = models.ForeignKey(

@@ -217,7 +217,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='leftbehindentry',
             name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='left_behind', to='registry.member', verbose_name='成员'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='left_behind', to='registry.member', verbose_name='成员'),
         ),
         migrations.AddField(
             model_name='leftbehindentry',
