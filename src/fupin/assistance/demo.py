@@ -367,16 +367,31 @@ def _leaders(rng, town, users, villages, actor) -> None:
     _create(Visit, visits)
 
 
+def _delete(queryset) -> None:
+    """Delete rows in one statement, with one audit entry each written in bulk (a row-by-row delete
+    would write them one at a time: tens of seconds for the demo town)."""
+    model = queryset.model
+    entries = [
+        audit.Entry("delete", model._meta.label, str(obj.pk), {"label": obj.audit_label()})
+        for obj in queryset.order_by("pk").iterator(chunk_size=2000)
+    ]
+    audit.record_many(entries)
+    model.objects.filter(pk__in=[int(e.object_id) for e in entries])._raw_delete(queryset.db)
+
+
 def reset(*, town_code) -> None:
     households = {"household__village__code__startswith": town_code}
-    Photo.objects.filter(measure__household__village__code__startswith=town_code).delete()
-    Photo.objects.filter(visit__village__code__startswith=town_code).delete()
-    Measure.objects.filter(**households).delete()
-    Visit.objects.filter(village__code__startswith=town_code).delete()
-    PlanItem.objects.filter(plan__household__village__code__startswith=town_code).delete()
-    Plan.objects.filter(**households).delete()
-    LeftBehindEntry.objects.filter(village__code__startswith=town_code).delete()
-    HelperAssignment.objects.filter(**households).delete()
-    LeaderDuty.objects.filter(user__area__code__startswith=town_code).delete()
-    Helper.objects.filter(area__code__startswith=town_code).delete()
-    HelpingUnit.objects.filter(area__code__startswith=town_code).delete()
+    for queryset in (
+        Photo.objects.filter(measure__household__village__code__startswith=town_code),
+        Photo.objects.filter(visit__village__code__startswith=town_code),
+        Measure.objects.filter(**households),
+        Visit.objects.filter(village__code__startswith=town_code),
+        PlanItem.objects.filter(plan__household__village__code__startswith=town_code),
+        Plan.objects.filter(**households),
+        LeftBehindEntry.objects.filter(village__code__startswith=town_code),
+        HelperAssignment.objects.filter(**households),
+        LeaderDuty.objects.filter(user__area__code__startswith=town_code),
+        Helper.objects.filter(area__code__startswith=town_code),
+        HelpingUnit.objects.filter(area__code__startswith=town_code),
+    ):
+        _delete(queryset)

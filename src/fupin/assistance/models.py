@@ -423,7 +423,10 @@ class LeftBehindEntry(TrackedModel):
 
     member = models.ForeignKey(
         # Derived from the member: an entry means nothing without it (a deleted member takes it along).
-        "registry.Member", verbose_name=_("成员"), on_delete=models.CASCADE, related_name="left_behind"
+        "registry.Member",
+        verbose_name=_("成员"),
+        on_delete=models.CASCADE,
+        related_name="left_behind",
     )
     kind = models.CharField(_("类别"), max_length=10, choices=LEFT_BEHIND_KINDS)
     village = models.ForeignKey(
