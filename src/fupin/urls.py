@@ -18,6 +18,7 @@ urlpatterns = [
     path("procedures/", include("fupin.procedures.urls")),
     path("benefits/", include("fupin.benefits.urls")),
     path("monitoring/", include("fupin.monitoring.urls")),
+    path("assistance/", include("fupin.assistance.urls")),
     path("api/v1/", include("fupin.api_urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", core_views.favicon, name="favicon"),
