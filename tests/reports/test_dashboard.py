@@ -71,3 +71,13 @@ def test_a_cadre_sees_its_own_village_figures(client, users, town_data):
     client.force_login(users["cadre"])
     found = cards(client.get(reverse("reports:dashboard")).content.decode())
     assert found["在册户 / 人"][0] == "1 / 3"
+
+
+def test_other_apps_add_their_figures_each_a_link_to_its_list(client, users, town_data):
+    client.force_login(users["leader"])
+    found = cards(client.get(reverse("reports:dashboard")).content.decode())
+    # No helper is assigned: every registered poor person (5) is without one.
+    assert found["在册贫困人口中没有帮扶责任人的"] == ("5 / 5", reverse("assistance:coverage"))
+    assert found["待处理的比对疑点"] == ("0", reverse("monitoring:findings"))
+    assert found["进行中的程序"] == ("0", reverse("procedures:work_list"))
+    assert client.get(reverse("assistance:coverage")).status_code == 200

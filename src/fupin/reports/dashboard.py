@@ -1,6 +1,6 @@
 """The leader's dashboard: the town's state in figures, each a link to the list it counts.
 
-Each app may add figures through a `dashboard.py` module of its own with `figures(user) -> list[Figure]`
+Each app may add figures through a `dashboard.py` module of its own with `figures(user, year) -> list[Figure]`
 (helpers' coverage, visits behind, open findings, open procedures, funds…), gathered in the order of
 INSTALLED_APPS like the menu (`core/nav.py`). This module gives the registry's and the targets' figures.
 Every figure is counted with grouped queries within the user's area.
@@ -128,7 +128,7 @@ def figures(user, year: int) -> tuple[list[tuple[str, list[Figure]]], dict | Non
     targets, chart = target_figures(user, year)
     everything = registry_figures(user) + targets + village_figures(user)
     for provider in _providers():
-        everything.extend(provider(user))
+        everything.extend(provider(user, year))
     groups: dict[str, list[Figure]] = {}
     for figure in everything:
         groups.setdefault(figure.group, []).append(figure)
