@@ -49,3 +49,27 @@ class ExitFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village_id} {self.year}"
+
+
+class VillageVerdict(models.Model):
+    """One row of the policy's village table (/policy/villages/) for a policy, year and village, as the
+    batch engine computed it. Any registry change in the village deletes its rows (signals.py); the page
+    evaluates only the villages without a row and stores them."""
+
+    policy_key = models.CharField(_("政策"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    village = models.ForeignKey(
+        "areas.Area", verbose_name=_("村"), on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    row = models.JSONField(_("结果"))
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("村评估结果")
+        verbose_name_plural = _("村评估结果")
+        constraints = [
+            models.UniqueConstraint(fields=["policy_key", "year", "village"], name="village_verdict_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_key} {self.year} {self.village_id}"

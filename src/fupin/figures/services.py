@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from fupin.core.scope import code_prefix
 from fupin.registry.models import Household, Member, StatusChange
 
+from . import verdicts
 from .models import ExitFigure, VillageFigure
 
 
@@ -32,6 +33,7 @@ def refresh(*, villages: Iterable[str] | None = None, area: str | None = None) -
     where = _selection(villages, area)
     households = Household.objects.filter(where)
     with transaction.atomic():
+        verdicts.invalidate(villages=set(villages) if villages is not None else None, area=area)
         VillageFigure.objects.filter(where).delete()
         ExitFigure.objects.filter(where).delete()
         counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])

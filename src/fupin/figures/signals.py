@@ -13,9 +13,10 @@ from typing import Any
 
 from django.db.models.signals import post_delete, post_save
 
-from fupin.registry.models import Household, Member, StatusChange
+from fupin.areas.models import VillageDesignation, VillageYear
+from fupin.registry.models import Household, Income, LivingConditions, Member, ReportedIncome, StatusChange
 
-from . import services
+from . import services, verdicts
 
 # Inside `deferred()`: the villages touched so far, recounted once when the block ends.
 _pending: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("figures_pending", default=None)
@@ -72,8 +73,33 @@ def status_changed(sender, instance: StatusChange, **kwargs: Any) -> None:
     _refresh(_household_villages(instance.household_id))
 
 
+def household_fact_changed(sender, instance: Any, **kwargs: Any) -> None:
+    """Incomes and living conditions change verdicts, not counts: the village's stored rows go."""
+    if kwargs.get("raw"):
+        return
+    villages = _household_villages(instance.household_id)
+    pending = _pending.get()
+    if pending is None:
+        verdicts.invalidate(villages=villages)
+    else:
+        pending.update(villages)
+
+
+def village_fact_changed(sender, instance: Any, **kwargs: Any) -> None:
+    if not kwargs.get("raw"):
+        verdicts.invalidate(villages={instance.village_id})
+
+
 def connect() -> None:
     for signal in (post_save, post_delete):
         signal.connect(household_changed, sender=Household, dispatch_uid=f"figures_household_{signal}")
         signal.connect(member_changed, sender=Member, dispatch_uid=f"figures_member_{signal}")
         signal.connect(status_changed, sender=StatusChange, dispatch_uid=f"figures_status_{signal}")
+        for model in (Income, LivingConditions, ReportedIncome):
+            signal.connect(
+                household_fact_changed, sender=model, dispatch_uid=f"figures_{model.__name__}_{signal}"
+            )
+        for model in (VillageYear, VillageDesignation):
+            signal.connect(
+                village_fact_changed, sender=model, dispatch_uid=f"figures_{model.__name__}_{signal}"
+            )

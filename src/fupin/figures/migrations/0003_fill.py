@@ -11,7 +11,7 @@ def fill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("figures", "0001_initial"),
+        ("figures", "0002_village_verdict"),
         ("registry", "0003_scale_search"),
     ]
 
