@@ -122,9 +122,16 @@ def child_measure(repeat: int) -> None:
                 response = client.get(path)
                 assert response.status_code in (200, 403), (path, response.status_code)
 
-            # The policy pages evaluate the whole area: once each, not `repeat` times.
-            times = 1 if path == "/policy/villages/" else repeat
-            rows.append((f"page {path} ({who})", _median_ms(get, times), GOALS_MS["page"]))
+            if path == "/policy/villages/":
+                # The first view evaluates the area and stores its rows; later views read them.
+                from fupin.figures.models import VillageVerdict
+
+                VillageVerdict.objects.all().delete()
+                started = time.perf_counter()
+                get()
+                first = (time.perf_counter() - started) * 1000
+                rows.append((f"page {path} ({who}), first view", first, GOALS_MS["page"]))
+            rows.append((f"page {path} ({who})", _median_ms(get, repeat), GOALS_MS["page"]))
     print(json.dumps({"vendor": connection.vendor, "persons": persons, "rows": rows}), flush=True)
 
 
