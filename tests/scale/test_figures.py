@@ -182,3 +182,17 @@ def test_the_household_list_total_comes_from_the_figures_within_scope(client, us
     assert _list_total(cadre, {"village": TOWN}, None) == 2
     assert total("noarea") == 0
     assert total("town", q="张") is None  # other filters: not from the figures (and not counted)
+
+
+@pytest.mark.django_db
+def test_the_refresh_command_recounts_and_refuses_a_non_code(users, make_household):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    a = make_household(VILLAGE_A, members=2)
+    VillageFigure.objects.all().delete()
+    call_command("figures", "refresh", "--area", TOWN)
+    check()
+    with pytest.raises(CommandError):
+        call_command("figures", "refresh", "--area", "44%")
+    del a
