@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from fupin.core.codes import HOUSEHOLD_STATUS
 from fupin.core.models import User
@@ -65,28 +65,16 @@ class VillageSummary:
 def village_summaries(*, villages: list[Area]) -> list[VillageSummary]:
     """Households and persons on the register by status, and the latest year's facts, per village.
 
-    Three grouped queries whatever the number of villages (the caller passes one page of them).
+    The counts are the stored figures (`fupin.figures`, kept current on every registry change): two
+    indexed reads whatever the size of the villages (the caller passes one page of them).
     """
+    from fupin.figures.selectors import village_figures
+
     summaries = {village.code: VillageSummary(village) for village in villages}
     codes = list(summaries)
-    households = (
-        Area.objects.filter(code__in=codes)
-        .values("code", "households__status")
-        .annotate(n=Count("households"))
-        .order_by()
-    )
-    for row in households:
-        if row["households__status"]:
-            summaries[row["code"]].households[row["households__status"]] = row["n"]
-    persons = (
-        Area.objects.filter(code__in=codes)
-        .values("code", "households__status")
-        .annotate(n=Count("households__members", filter=Q(households__members__left_on__isnull=True)))
-        .order_by()
-    )
-    for row in persons:
-        if row["households__status"]:
-            summaries[row["code"]].persons[row["households__status"]] = row["n"]
+    for code, figures in village_figures(villages=codes).items():
+        summaries[code].households = dict(figures.households)
+        summaries[code].persons = dict(figures.persons)
     latest: dict[str, VillageYear] = {}
     for year in VillageYear.objects.filter(village_id__in=codes).order_by("village_id", "-year"):
         latest.setdefault(year.village_id, year)

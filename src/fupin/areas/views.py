@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fupin.core.panels import village_panels
+from fupin.core.scope import code_prefix
 
 from . import selectors, services
 from .forms import VillageForm, VillageYearForm
@@ -68,7 +69,7 @@ def village_list(request: HttpRequest) -> HttpResponse:
         villages = (
             villages.filter(name__contains=query)
             if not query.isdigit()
-            else villages.filter(code__startswith=query)
+            else villages.filter(code_prefix("code", query))
         )
     page = Paginator(villages.select_related("parent"), PAGE_SIZE).get_page(_page_number(request))
     summaries = selectors.village_summaries(villages=list(page.object_list))

@@ -80,14 +80,24 @@ def closed_snapshot(year: int, scope: Scope | None):
     return next((s for s in candidates if s.covers(area)), None)
 
 
+def _source(record) -> Source:
+    created = timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+    return Source(record.pk, record.kind, record.year, created)
+
+
+def source_for(year: int, scope: Scope | None) -> Source:
+    """Where an evaluation of `year` over `scope` takes its facts from, without evaluating."""
+    record = closed_snapshot(year, scope)
+    return LIVE if record is None else _source(record)
+
+
 def _connect_source(year: int, scope: Scope | None, *, own_process: bool, live: bool):
     con = engine.connect()
     record = None if live else closed_snapshot(year, scope)
     if record is not None:
         snapshot.open_verified(record.path, expected_digest=record.manifest_sha256)
         engine.register_snapshot(con, record.path, year, scope.area if scope else None)
-        created = timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
-        return con, Source(record.pk, record.kind, record.year, created)
+        return con, _source(record)
     engine.register(con, registry_tables(year, scope, own_process=own_process), year)
     return con, LIVE
 

@@ -28,6 +28,8 @@ from urllib.parse import quote
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from fupin.core.scope import prefix_sql
+
 from . import layout
 
 
@@ -88,9 +90,10 @@ def statements(
     h_where = ["1 = 1"]
     area_where = "1 = 1"
     if scope and scope.area:
-        # substr, not LIKE: a '%' would clash with the DB-API placeholders of the Django path.
-        h_where.append(f"substr(h.village_id, 1, {len(scope.area)}) = '{scope.area}'")
-        area_where = f"substr({{col}}, 1, {len(scope.area)}) = '{scope.area}'"
+        # A range, not LIKE (a '%' would clash with the DB-API placeholders of the Django path) nor
+        # substr (which no index serves): core.scope's prefix range.
+        h_where.append(prefix_sql("h.village_id", scope.area))
+        area_where = prefix_sql("{col}", scope.area)
     if scope and scope.household_ids_sql:
         h_where.append(f"h.id IN ({scope.household_ids_sql})")
     if full:

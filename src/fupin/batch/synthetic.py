@@ -173,7 +173,8 @@ def load_database(adbc_connection, persons: int, year: int = 2016) -> dict[str, 
     now = dt.datetime(2017, 1, 1, 0, 0, 0).isoformat(" ")
     counts = {"households": 0, "members": 0, "incomes": 0}
     serial = 0
-    with adbc_connection.cursor() as cursor:
+    with adbc_connection.cursor() as raw_cursor:
+        cursor = _Ingest(raw_cursor, postgresql=_is_postgresql(adbc_connection))
         for chunk in chunks(persons, year):
             h = chunk["households"]
             n = h.num_rows
@@ -267,3 +268,36 @@ def load_database(adbc_connection, persons: int, year: int = 2016) -> dict[str, 
         )
     adbc_connection.commit()
     return counts
+
+
+def _is_postgresql(adbc_connection) -> bool:
+    return "postgres" in str(adbc_connection.adbc_get_info().get("vendor_name", "")).lower()
+
+
+class _Ingest:
+    """`adbc_ingest` that also works on PostgreSQL, whose binary COPY takes no int64 into a smallint,
+    no text into a date and no double into a numeric: there the table goes first into a staging table
+    of its own Arrow types, then into the Django table with every column cast to the column's type."""
+
+    def __init__(self, cursor, *, postgresql: bool) -> None:
+        self.cursor = cursor
+        self.postgresql = postgresql
+        self.types: dict[str, dict[str, str]] = {}
+
+    def adbc_ingest(self, name: str, table: pa.Table, mode: str = "append") -> None:
+        if not self.postgresql:
+            self.cursor.adbc_ingest(name, table, mode=mode)
+            return
+        if name not in self.types:
+            self.cursor.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                f"WHERE table_schema = current_schema() AND table_name = '{name}'"
+            )
+            self.types[name] = dict(self.cursor.fetchall())
+        stage = f"fupin_synthetic_{name}"
+        self.cursor.adbc_ingest(stage, table, mode="replace")
+        columns = table.column_names
+        casts = ", ".join(f'CAST("{c}" AS {self.types[name][c]})' for c in columns)
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        self.cursor.execute(f"INSERT INTO {name} ({quoted}) SELECT {casts} FROM {stage}")
+        self.cursor.execute(f"DROP TABLE {stage}")

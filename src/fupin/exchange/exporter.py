@@ -19,6 +19,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from fupin.areas.models import VillageYear
 from fupin.core import audit, codes, pii
 from fupin.core.models import User
+from fupin.core.scope import code_prefix
 from fupin.registry.models import Household, Income, Member
 from fupin.registry.selectors import households_for
 from fupin.registry.validation import HOUSEHOLD_COLUMNS, MEMBER_FIELDS
@@ -53,7 +54,7 @@ def scoped_households(*, actor: User | None, village: str | None = None) -> Quer
             raise PermissionError("您无权导出贫困户数据")
         queryset = households_for(user=actor)
     if village:
-        queryset = queryset.filter(village__code__startswith=village)
+        queryset = queryset.filter(code_prefix("village_id", village))
     return queryset
 
 

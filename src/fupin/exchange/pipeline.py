@@ -23,6 +23,7 @@ from django.db import transaction
 
 from fupin.core import audit, busy
 from fupin.core.models import User
+from fupin.figures import services as figures
 from fupin.registry import columnar
 from fupin.registry.bulk import KEY_FIELDS, Batch, RowProblem, scope_of
 from fupin.registry.validation import (
@@ -392,6 +393,8 @@ def execute(
             report.changes = batch.commit().as_dict()
             if run.commit_extra is not None:
                 run.commit_extra(batch, report)
+            # The bulk commit writes with SQL (no signals): recount the stored figures of its area.
+            figures.refresh(area=batch.scope)
             if run.progress:
                 run.progress("audit", 0, None)
             _audit(batch, report, batch.actor, audit_households, kind)

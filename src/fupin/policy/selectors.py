@@ -19,6 +19,8 @@ from fupin.batch import engine as batch_engine
 from fupin.batch import runner, snapshot
 from fupin.batch.sources import Scope
 from fupin.core.models import User
+from fupin.core.scope import code_prefix
+from fupin.figures.selectors import exits_by_village_year
 from fupin.registry.models import Household, Member, StatusChange
 from fupin.registry.selectors import households_for
 
@@ -255,7 +257,7 @@ def _baseline_persons(record: Snapshot, area: str | None) -> list[tuple[str, str
 
 def _households(area: str | None):
     queryset = Household.objects.exclude(status="removed")
-    return queryset if area is None else queryset.filter(village__code__startswith=area)
+    return queryset if area is None else queryset.filter(code_prefix("village_id", area))
 
 
 def _persons_by_household(households) -> dict[int, int]:
@@ -280,19 +282,12 @@ def targets(policy: Policy, *, area: str | None = None, persons: int | None = No
     if record is None and persons is None:
         raise NoBaseline(area)
     villages = _baseline_persons(record, area) if record is not None else []
-    households = _households(area)
-    size = _persons_by_household(households)
-    village_of = dict(households.values_list("id", "village_id"))
-    exits = (
-        StatusChange.objects.filter(to_status="exited", household__in=households)
-        .values_list("year", "household_id")
-        .distinct()
-    )
+    # Actual exits from the stored figures (fupin.figures: kept current on every registry change, the
+    # same rule as above), not a recount of the area's households on every request.
+    actual_village = exits_by_village_year(area=area)
     actual: dict[int, int] = defaultdict(int)
-    actual_village: dict[tuple[str, int], int] = defaultdict(int)
-    for year, household_id in exits:
-        actual[year] += size.get(household_id, 0)
-        actual_village[(village_of[household_id], year)] += size.get(household_id, 0)
+    for (_village, year), persons_exited in actual_village.items():
+        actual[year] += persons_exited
     total = sum(n for _c, _n, n in villages) if persons is None else persons
     rows, planned_cum, actual_cum = [], 0, 0
     for year, planned in policy.plan(total):

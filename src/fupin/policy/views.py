@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from fupin.figures.verdicts import village_rows as stored_village_rows
 from fupin.registry.models import Household, Income
 from fupin.registry.validation import MAX_YEAR, MIN_YEAR
 
@@ -68,11 +69,23 @@ def village_table(request):
     scope = selectors.aggregate_scope(user=request.user)
     year = _year(request)
     policy = _policy(request, year)
+
+    def compute(area: str | None) -> list[dict]:
+        area_scope = selectors.Scope(area=area) if area else None
+        return selectors.village_rows(selectors.runner.evaluate(policy, year, area_scope))
+
+    source = selectors.runner.source_for(year, scope)
     try:
-        evaluation = selectors.runner.evaluate(policy, year, scope)
+        # Stored rows (fupin.figures): only villages changed since the last view are evaluated.
+        rows = stored_village_rows(
+            policy,
+            year,
+            scope.area if scope else None,
+            compute,
+            source="live" if source.live else f"snapshot-{source.snapshot_id}",
+        )
     except PolicyError as exc:
         raise BadRequest(str(exc)) from exc
-    rows = selectors.village_rows(evaluation)
     listed = [
         r
         for r in rows
@@ -88,7 +101,7 @@ def village_table(request):
             "years": _years(policy),
             "policy": policy,
             "t": t,
-            "source": evaluation.source,
+            "source": source,
         },
     )
 

@@ -70,6 +70,9 @@ class Household(TrackedModel):
             models.Index(fields=["status", "exit_year"], name="household_status_exit"),
             models.Index(fields=["attribute"], name="household_attribute"),
             models.Index(fields=["main_cause"], name="household_main_cause"),
+            # The list's 致贫原因 filter looks at the other two causes as well.
+            models.Index(fields=["other_cause_1"], name="household_other_cause_1"),
+            models.Index(fields=["other_cause_2"], name="household_other_cause_2"),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +144,12 @@ class Member(TrackedModel):
         indexes = [
             models.Index(fields=["id_number"], name="member_id_number"),
             models.Index(fields=["name"], name="member_name"),
+            # The list's 劳动能力 and 低保 filters read (value → households) from the index alone.
+            models.Index(fields=["labour", "household"], name="member_labour_household"),
+            models.Index(fields=["dibao", "household"], name="member_dibao_household"),
+            # Not declared here (expressions the ORM cannot spell the same on both databases): the ID
+            # number's reversed tail and, on PostgreSQL, the trigram index of names — see search.py and
+            # migration 0003_scale_search.
         ]
 
     def __str__(self) -> str:

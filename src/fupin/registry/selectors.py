@@ -7,9 +7,10 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from fupin.core.codes import LABOUR_CAPABLE
 from fupin.core.models import User
 from fupin.core.roles import Role
-from fupin.core.scope import in_area
+from fupin.core.scope import code_prefix, in_area
 
 from .models import Household, Income, Member
+from .search import matching_households
 
 
 def households_for(*, user: User) -> QuerySet[Household]:
@@ -51,7 +52,7 @@ def household_list(
     """The filtered household list with head name and size annotated (no per-row queries)."""
     queryset = households_for(user=user)
     if village:
-        queryset = queryset.filter(village__code__startswith=village)
+        queryset = queryset.filter(code_prefix("village_id", village))
     if status:
         queryset = queryset.filter(status=status)
     if attribute:
@@ -68,9 +69,8 @@ def household_list(
         with_dibao = on_register.filter(dibao=True).values("household")
         queryset = queryset.filter(pk__in=with_dibao) if dibao else queryset.exclude(pk__in=with_dibao)
     if search:
-        text = search.strip()
-        matching = on_register.filter(Q(name__contains=text) | Q(id_number=text.upper()))
-        queryset = queryset.filter(Q(household_no=text) | Q(pk__in=matching.values("household")))
+        found = matching_households(search, may_search_id=user.may_unmask)
+        queryset = queryset.filter(pk__in=sorted(found))
     live = on_register.filter(household=OuterRef("pk"))
     head = live.filter(relation="head")
     return (

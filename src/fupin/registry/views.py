@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fupin.areas import selectors as area_selectors
-from fupin.core import pii
+from fupin.core import codes, pii
 from fupin.core.panels import household_panels
+from fupin.core.roles import Role
+from fupin.figures.selectors import area_figures
 
 from . import selectors, services
 from .forms import (
@@ -136,9 +138,9 @@ def household_list(request: HttpRequest) -> HttpResponse:
     # One row more than a page says whether there is a next page, without counting a province.
     rows = list(queryset[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     has_next = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    one_village = len(filters["village"] or "") >= 12 or len(user.area_id or "") >= 12
-    total = queryset.count() if one_village else None
+    rows = _labelled(rows[:PAGE_SIZE])
+    refused = form.is_bound and "q" in form.errors
+    total = None if refused else _list_total(user, filters, queryset)
     context = {
         "form": form,
         "rows": rows,
@@ -150,8 +152,61 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "last_row": (page - 1) * PAGE_SIZE + len(rows),
         "filtered": any(value not in (None, "") for value in filters.values()),
         "may_create": user.manages_households,
+        "labels": _list_labels(),
     }
     return render(request, "registry/household_list.html", context)
+
+
+def _list_total(user, filters: dict, queryset) -> int | None:
+    """How many households the list holds: from the stored figures when it is filtered by area and
+    status only (any area, a province too), else counted when it is one village, else not shown."""
+    by_area_only = not any(v not in (None, "") for k, v in filters.items() if k not in ("village", "status"))
+    if by_area_only and not (user.role == Role.HELPER and not user.is_admin):
+        if not user.is_admin and not user.area_id:
+            return 0  # no area: sees nothing (core.scope), whatever the figures say
+        area, village = (None if user.is_admin else user.area_id), filters.get("village")
+        if village and area and not village.startswith(area):
+            if not area.startswith(village):
+                return 0  # a village outside the user's area: the list is empty
+            village = area
+        figures = area_figures(area=village or area)
+        status = filters.get("status")
+        return figures.households.get(status, 0) if status else figures.total_households
+    one_village = len(filters.get("village") or "") >= 12 or len(user.area_id or "") >= 12
+    return queryset.count() if one_village else None
+
+
+STATUS_COLOURS = {"exited": "success", "returned": "warning", "removed": "secondary"}
+
+
+def _list_labels() -> dict[str, str]:
+    """The list's column labels, translated once per page (they repeat in every row's data-label)."""
+    return {
+        "household_no": _("户编号"),
+        "head": _("户主"),
+        "id_number": _("证件号码"),
+        "village": _("村"),
+        "size": _("人口"),
+        "attribute": _("贫困户属性"),
+        "main_cause": _("主要致贫原因"),
+        "status": _("状态"),
+        "phone": _("联系电话"),
+    }
+
+
+def _labelled(rows: list[Household]) -> list[Household]:
+    """Code labels and links for a page of rows: each code list translated once, not once per row."""
+    attribute = {code: str(label) for code, label in codes.HOUSEHOLD_ATTRIBUTE.choices}
+    cause = {code: str(label) for code, label in codes.POVERTY_CAUSE.choices}
+    status = {code: str(label) for code, label in codes.HOUSEHOLD_STATUS.choices}
+    detail = reverse("registry:household_detail", args=[0]).removesuffix("0/")
+    for row in rows:
+        row.attribute_label = attribute.get(row.attribute, row.attribute)
+        row.main_cause_label = cause.get(row.main_cause, row.main_cause)
+        row.status_label = status.get(row.status, row.status)
+        row.status_colour = STATUS_COLOURS.get(row.status, "danger")
+        row.url = f"{detail}{row.pk}/"
+    return rows
 
 
 def _detail_context(

@@ -37,6 +37,9 @@ from fupin.batch import demo_town
 from fupin.core import audit
 from fupin.core.models import User
 from fupin.core.roles import Role
+from fupin.core.scope import code_prefix
+from fupin.figures import services as figures
+from fupin.figures import signals as figures_signals
 from fupin.registry import idnumber, services
 from fupin.registry.bulk import Batch
 from fupin.registry.models import Household, Income, LivingConditions, Member, StatusChange
@@ -54,7 +57,7 @@ class DemoConflict(CommandError):
 
 def demo_state(town: demo_town.DemoTown) -> str:
     """ "empty" (nothing under the town), "loaded" (the demo is there) or "other" (something else is)."""
-    existing = Household.objects.filter(village__code__startswith=demo_town.TOWN_CODE)
+    existing = Household.objects.filter(code_prefix("village_id", demo_town.TOWN_CODE))
     count = existing.count()
     if count == 0:
         return "empty"
@@ -79,15 +82,15 @@ def reset_town(actor: User, town_code: str = demo_town.TOWN_CODE) -> int:
 
     An ORM delete, so every row leaves its history deletion row and audit entry (`core.tracking`) as
     a single delete does; records of other apps that still point at the households stop it."""
-    households = Household.objects.filter(village__code__startswith=town_code)
+    households = Household.objects.filter(code_prefix("village_id", town_code))
     removed = households.count()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), figures_signals.deferred():
             for module in reversed(app_demos()):
                 module.reset(town_code=town_code)
             HelperAssignment.objects.filter(household__in=households).delete()
-            VillageYear.objects.filter(village__code__startswith=town_code).delete()
-            VillageDesignation.objects.filter(village__code__startswith=town_code).delete()
+            VillageYear.objects.filter(code_prefix("village_id", town_code)).delete()
+            VillageDesignation.objects.filter(code_prefix("village_id", town_code)).delete()
             for model in (StatusChange, Income, LivingConditions, Member):
                 model.objects.filter(household__in=households).delete()
             households.delete()
@@ -195,11 +198,18 @@ def _write_households(actor: User, town: demo_town.DemoTown) -> dict[str, Househ
         if problems:
             raise CommandError("演示数据未通过校验：\n" + "\n".join(problems[:20]))
         batch.commit()
+        figures.refresh(area=demo_town.TOWN_CODE)
     finally:
         batch.close()
     numbers = [data.household_no for data in town.households]
     _audit_created(actor, numbers)
     by_number = Household.objects.select_related("village").in_bulk(numbers, field_name="household_no")
+    with figures_signals.deferred():
+        _write_history(actor, town, by_number)
+    return by_number
+
+
+def _write_history(actor: User, town: demo_town.DemoTown, by_number: dict[str, Household]) -> None:
     for data in town.households:
         household = by_number[data.household_no]
         services.update_conditions(
@@ -214,7 +224,6 @@ def _write_households(actor: User, town: demo_town.DemoTown) -> dict[str, Househ
                 reason=event.reason,
                 expected_version=household.version,
             )
-    return by_number
 
 
 def load(town: demo_town.DemoTown, *, reset: bool = False) -> tuple[dict[str, User], int]:
@@ -273,9 +282,9 @@ class Command(BaseCommand):
         seconds = time.monotonic() - started
         if removed:
             self.stdout.write(f"已清除星子镇原有的 {removed} 户登记数据")
-        households = Household.objects.filter(village__code__startswith=demo_town.TOWN_CODE)
+        households = Household.objects.filter(code_prefix("village_id", demo_town.TOWN_CODE))
         members = Member.objects.filter(household__in=households, left_on__isnull=True)
-        villages = Area.objects.filter(code__startswith=demo_town.TOWN_CODE, level="village")
+        villages = Area.objects.filter(code_prefix("code", demo_town.TOWN_CODE), level="village")
         exits = {year: members.filter(household__exit_year=year).count() for year in demo_town.EXIT_YEARS}
         self.stdout.write(
             f"已加载星子镇演示数据：{villages.count()} 个村（社区），{households.count()} 户，{members.count()} 人，"
