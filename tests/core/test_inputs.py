@@ -164,9 +164,9 @@ def test_nul_characters_are_400_before_any_query(web, api, make_household):
     )
     assert response.status_code == 400
     assert [e["code"] for e in response.json()["errors"]] == ["invalid_character"]
-    response = api.post(
-        f"/api/v1/households/{household.pk}/status/",
-        {"to_status": "exited", "year": 2017, "reason": "达\x00标", "version": household.version},
+    response = api.patch(
+        f"/api/v1/households/{household.pk}/",
+        {"bank_name": "连州\x00银行", "version": household.version},
         format="json",
     )
     assert response.status_code == 400
