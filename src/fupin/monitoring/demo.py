@@ -70,12 +70,15 @@ def load(*, town, users, households, actor) -> None:
         .order_by("household__household_no", "id")
     )
     people = list(live)
-    # A household without labour capacity whose 低保 lapsed in the registry and is not on the roll.
+    # A household without labour capacity whose 低保 lapsed in the registry and is not on the roll. One
+    # still in poverty: a recorded exit of such a household rests on its 低保 (the safety net), and the
+    # demo's exits must stay ones the policy accepts.
     by_household: dict[int, list[Member]] = {}
     for m in people:
         by_household.setdefault(m.household_id, []).append(m)
     for group in by_household.values():
-        if all(m.labour not in ("ordinary", "skilled") for m in group):
+        in_poverty = group[0].household.status in ("registered", "returned")
+        if in_poverty and all(m.labour not in ("ordinary", "skilled") for m in group):
             for m in group:
                 m.dibao, m.tekun = False, False
                 m.save(update_fields=["dibao", "tekun"])
