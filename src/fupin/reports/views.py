@@ -1,5 +1,6 @@
 """Pages of the reports app: the audit trail for the administrator and 审计/纪检 (search, export, chain
-status), and the village indicators (R13) with the town's targets."""
+status), the village indicators (R13) with the town's targets, the standard report tables, and the
+leader's dashboard."""
 
 from __future__ import annotations
 
