@@ -20,7 +20,14 @@ if TYPE_CHECKING:  # importable without Django set up (batch.sources uses prefix
 
 
 def prefix_end(prefix: str) -> str:
-    """The smallest string greater than every string starting with `prefix` (exclusive upper bound)."""
+    """The smallest string greater than every string starting with `prefix` (exclusive upper bound).
+
+    A code's bound stays digits ("4419" → "442", not "441:"): a database whose collation is not C (a
+    zh_CN or en_US locale) ignores punctuation when it compares, so ":" would not sort after the digits.
+    """
+    stem = prefix.rstrip("9")
+    if stem and stem[-1].isdigit() and prefix.isdigit():
+        return stem[:-1] + str(int(stem[-1]) + 1)
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
