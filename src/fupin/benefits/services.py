@@ -9,7 +9,7 @@ fix; nothing is written then.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -65,7 +65,7 @@ def ensure_writable(actor, household: Household) -> None:
 def _money(value, field: str, label: str) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(CENT)
-    except Exception as exc:  # noqa: BLE001 - any unparsable input is the same refusal
+    except (InvalidOperation, TypeError, ValueError) as exc:  # any unparsable input is the same refusal
         raise Refused(f"{label}不是有效金额", field) from exc
     if not amount.is_finite() or amount < 0:
         raise Refused(f"{label}不能为负数", field)
@@ -321,7 +321,7 @@ def record_loan(
         raise Refused(f"贷款期限须在1至{max_months}个月之间（政策上限{max_months // 12}年）", "term_months")
     try:
         annual = Decimal(str(rate))
-    except Exception as exc:  # noqa: BLE001
+    except (InvalidOperation, TypeError, ValueError) as exc:
         raise Refused("年利率无效", "rate") from exc
     if not annual.is_finite() or not Decimal("0") < annual < Decimal("0.2"):
         raise Refused("年利率须在0至20%之间（例如 0.0475）", "rate")

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from fupin.areas.models import Area
 from fupin.core import audit, uploads
 from fupin.core.scope import in_area
+from fupin.policy.definition import PolicyError
 from fupin.registry.validation import MAX_YEAR, MIN_YEAR
 
 from . import checks, codes, excel, selectors, services
@@ -85,7 +86,7 @@ def _area_page(request, area: Area | None, template: str):
     funds = selectors.village_funds(user=request.user, year=year, area=code)
     try:
         split = selectors.per_person_rows(year=year, area=code, user=request.user)
-    except Exception:  # a year no policy covers: the split is simply not shown
+    except PolicyError:  # a year no policy covers: the split is simply not shown
         split = None
     projects = selectors.projects_for(user=request.user)
     if code:

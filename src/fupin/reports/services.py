@@ -116,6 +116,17 @@ def template_headers() -> list[str]:
     return [_("村代码"), _("村名称"), _("年度")] + [indicators.label(f.name) for f in indicators.FIELDS]
 
 
+# What reading a damaged or foreign file can raise (calamine has several error types of its own).
+UNREADABLE = (
+    python_calamine.CalamineError,
+    python_calamine.ZipError,
+    python_calamine.XmlError,
+    python_calamine.PasswordError,
+    UnicodeDecodeError,
+    ValueError,
+)
+
+
 def read_rows(content: bytes, kind: str) -> list[list[Any]]:
     if kind == "csv":
         text = content.decode(csv_encoding(content[:65536]))

@@ -258,7 +258,7 @@ def indicator_import(request):
         else:
             try:
                 rows = services.read_rows(upload.read(), kind)
-            except Exception:  # calamine raises several types for a damaged file
+            except services.UNREADABLE:
                 form.add_error("file", _("无法读取该工作簿；请用 Excel 另存为 .xlsx 后再上传"))
             else:
                 report = services.import_rows(actor=user, rows=rows)
